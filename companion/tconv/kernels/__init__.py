@@ -1,0 +1,1 @@
+"""Compute kernels: ``cpu`` (Numba). Each reads a :class:`tconv.geometry.ConvGeometry`."""
