@@ -1,0 +1,89 @@
+"""Shared test helpers: random operator configurations and the matrix oracle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from hypothesis import strategies as st
+
+import tconv
+
+
+@dataclass(frozen=True)
+class TransposeCase:
+    """One random transposed convolution: arrays and keyword arguments."""
+
+    x: np.ndarray
+    weight: np.ndarray
+    bias: np.ndarray | None
+    kwargs: dict
+    batched: bool
+
+    @property
+    def ndim(self) -> int:
+        return self.weight.ndim - 2
+
+    def function(self):
+        return getattr(tconv, f"conv_transpose{self.ndim}d")
+
+    def matrix(self) -> np.ndarray:
+        """C_K^T of this case: the oracle."""
+        kw = dict(self.kwargs)
+        sample = self.x.shape[1:] if self.batched else self.x.shape
+        return tconv.conv_transpose_matrix(
+            self.weight, sample, kw["stride"], kw["padding"], kw["output_padding"],
+            kw["dilation"], kw["groups"],
+        )
+
+    def expected(self) -> np.ndarray:
+        """The output computed as matrix products, sample by sample, plus the bias."""
+        m = self.matrix()
+        samples = self.x if self.batched else self.x[None]
+        out_channels = self.weight.shape[1] * self.kwargs["groups"]
+        ys = np.stack([m @ s.ravel() for s in samples]).reshape(len(samples), out_channels, -1)
+        if self.bias is not None:
+            ys = ys + self.bias[None, :, None]
+        out_spatial = tconv.conv_transpose_output_size(
+            self.x.shape[-self.ndim:], self.weight.shape[2:], self.kwargs["stride"],
+            self.kwargs["padding"], self.kwargs["output_padding"], self.kwargs["dilation"],
+        )
+        ys = ys.reshape((len(samples), out_channels) + tuple(out_spatial))
+        return ys if self.batched else ys[0]
+
+
+@st.composite
+def transpose_cases(draw, ndims=(1, 2, 3), dtype=np.float64, max_size=5) -> TransposeCase:
+    """A random, valid transposed convolution in one of ``ndims`` dimensions."""
+    ndim = draw(st.sampled_from(ndims))
+    groups = draw(st.integers(1, 3))
+    c_in = groups * draw(st.integers(1, 2))
+    c_out_per_group = draw(st.integers(1, 2))
+    size = 6 if ndim == 1 else (max_size if ndim == 2 else 3)
+    spatial = tuple(draw(st.lists(st.integers(1, size), min_size=ndim, max_size=ndim)))
+    kernel = tuple(draw(st.lists(st.integers(1, 3), min_size=ndim, max_size=ndim)))
+    stride = tuple(draw(st.lists(st.integers(1, 3), min_size=ndim, max_size=ndim)))
+    dilation = tuple(draw(st.lists(st.integers(1, 2), min_size=ndim, max_size=ndim)))
+    output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+    # Padding may crop up to the full output minus one element.
+    padding = []
+    for i, k, s, d, a in zip(spatial, kernel, stride, dilation, output_padding):
+        full = (i - 1) * s + d * (k - 1) + 1 + a
+        padding.append(draw(st.integers(0, (full - 1) // 2)))
+    batched = draw(st.booleans())
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    batch = draw(st.integers(1, 2))
+    shape = ((batch,) if batched else ()) + (c_in,) + spatial
+    x = rng.standard_normal(shape).astype(dtype)
+    weight = rng.standard_normal((c_in, c_out_per_group) + kernel).astype(dtype)
+    bias = rng.standard_normal(groups * c_out_per_group).astype(dtype) if draw(st.booleans()) else None
+    kwargs = dict(stride=stride, padding=tuple(padding), output_padding=output_padding,
+                  dilation=dilation, groups=groups)
+    return TransposeCase(x, weight, bias, kwargs, batched)
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(12345)

@@ -1,0 +1,92 @@
+"""Convolution and transposed convolution are adjoint: <conv(x), y> = <x, conv_transpose(y)>."""
+
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+import tconv
+from tconv import ConvGeometry
+
+import naive
+
+
+@st.composite
+def conv_problems(draw):
+    ndim = draw(st.sampled_from([1, 2, 3]))
+    groups = draw(st.integers(1, 3))
+    c_in = groups * draw(st.integers(1, 2))
+    c_out = groups * draw(st.integers(1, 2))
+    size = {1: 9, 2: 6, 3: 4}[ndim]
+    spatial = tuple(draw(st.lists(st.integers(1, size), min_size=ndim, max_size=ndim)))
+    dilation = tuple(draw(st.lists(st.integers(1, 2), min_size=ndim, max_size=ndim)))
+    stride = tuple(draw(st.lists(st.integers(1, 3), min_size=ndim, max_size=ndim)))
+    kernel, padding = [], []
+    for i, d in zip(spatial, dilation):
+        p = draw(st.integers(0, 2))
+        k = draw(st.integers(1, max(1, (i + 2 * p - 1) // d + 1)))
+        kernel.append(k)
+        padding.append(p)
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    x = rng.standard_normal((2, c_in) + spatial)
+    w = rng.standard_normal((c_out, c_in // groups) + tuple(kernel))
+    return x, w, dict(stride=stride, padding=tuple(padding), dilation=dilation, groups=groups), rng
+
+
+@settings(deadline=None, max_examples=200)
+@given(conv_problems())
+def test_adjoint_identity(problem):
+    x, w, kw, rng = problem
+    ndim = w.ndim - 2
+    conv = getattr(tconv, f"conv{ndim}d")
+    conv_t = getattr(tconv, f"conv_transpose{ndim}d")
+    cx = conv(x, w, **kw)
+    y = rng.standard_normal(cx.shape)
+    geometry = ConvGeometry.for_conv(w.shape, x.shape[1:], **kw)
+    output_padding = geometry.adjoint().output_padding
+    for backend in tconv.BACKENDS:
+        cty = conv_t(y, w, stride=kw["stride"], padding=kw["padding"],
+                     output_padding=output_padding, dilation=kw["dilation"],
+                     groups=kw["groups"], backend=backend)
+        assert cty.shape == x.shape, backend
+        lhs, rhs = np.vdot(cx, y), np.vdot(x, cty)
+        assert np.isclose(lhs, rhs, rtol=1e-10, atol=1e-10), (backend, lhs, rhs)
+
+
+@settings(deadline=None, max_examples=150)
+@given(conv_problems())
+def test_conv_equals_its_matrix_and_the_size_formula(problem):
+    x, w, kw, _ = problem
+    ndim = w.ndim - 2
+    y = getattr(tconv, f"conv{ndim}d")(x, w, **kw)
+    spatial = x.shape[2:]
+    expected_shape = naive.conv_output_shape(spatial, w.shape[2:], kw["stride"], kw["padding"],
+                                             kw["dilation"])
+    assert y.shape == (2, w.shape[0]) + expected_shape
+    assert tconv.conv_output_size(spatial, w.shape[2:], kw["stride"], kw["padding"],
+                                  kw["dilation"]) == expected_shape
+    m = naive.conv_matrix(w, x.shape[1:], kw["stride"], kw["padding"], kw["dilation"],
+                          kw["groups"])
+    for sample, out in zip(x, y):
+        np.testing.assert_allclose(out.ravel(), m @ sample.ravel(), rtol=1e-10, atol=1e-10)
+
+
+@settings(deadline=None, max_examples=100)
+@given(conv_problems())
+def test_adjoint_geometry_round_trips(problem):
+    x, w, kw, _ = problem
+    geometry = ConvGeometry.for_conv(w.shape, x.shape[1:], **kw)
+    back = geometry.adjoint()
+    assert back.transposed and back.output_shape == geometry.input_shape
+    assert back.input_shape == geometry.output_shape
+    assert back.weight_shape == geometry.weight_shape
+    assert all(0 <= a < s for a, s in zip(back.output_padding, geometry.stride))
+    # Twice the adjoint is the same operator. Its end padding may read lower: a strided
+    # convolution that never reaches its last input rows is described by the rows it reads.
+    twice = back.adjoint()
+    assert twice.output_shape == geometry.output_shape and not twice.transposed
+    assert all(e2 <= e for e2, e in zip(twice.padding_end, geometry.padding_end))
+    np.testing.assert_array_equal(tconv.operator_matrix(twice, w),
+                                  tconv.operator_matrix(geometry, w))
+    again = ConvGeometry.for_conv_transpose(w.shape, (geometry.out_channels,) + back.input_shape,
+                                            kw["stride"], kw["padding"], back.output_padding,
+                                            kw["dilation"], kw["groups"])
+    assert again == back

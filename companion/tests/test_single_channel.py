@@ -1,0 +1,76 @@
+"""The single-channel teaching helpers: plain 2-D arrays, exact integers, both pictures."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import tconv
+
+
+@st.composite
+def single_cases(draw):
+    h, w = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+    padding = []
+    for i, k, s, d, a in zip((h, w), (kh, kw), stride, dilation, output_padding):
+        padding.append(draw(st.integers(0, ((i - 1) * s + d * (k - 1) + a) // 2)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    image = rng.integers(-5, 6, (h, w))
+    kernel = rng.integers(-5, 6, (kh, kw))
+    return image, kernel, dict(stride=stride, padding=tuple(padding),
+                               output_padding=output_padding, dilation=dilation)
+
+
+@settings(deadline=None, max_examples=200)
+@given(single_cases())
+def test_scatter_and_zero_insertion_equal_the_matrix_exactly(case):
+    image, kernel, kw = case
+    m = tconv.conv_transpose_matrix(kernel, image.shape, **kw)
+    expected = m @ image.ravel()
+    by_scatter = tconv.conv_transpose2d_single(image, kernel, **kw)
+    by_gather = tconv.conv_transpose2d_by_zero_insertion(image, kernel, **kw)
+    for y in (by_scatter, by_gather):
+        assert y.dtype.kind == "i"  # integers stay exact
+        np.testing.assert_array_equal(y.ravel(), expected)
+    np.testing.assert_allclose(
+        tconv.conv_transpose2d(image[None, None], kernel[None, None], **kw)[0, 0], by_scatter)
+
+
+@settings(deadline=None, max_examples=150)
+@given(single_cases())
+def test_conv2d_single_equals_the_matrix_exactly(case):
+    image, kernel, kw = case
+    kw = dict(stride=kw["stride"], dilation=kw["dilation"], padding=kw["padding"])
+    image = np.pad(image, 3)  # large enough for every kernel drawn
+    m = tconv.conv_matrix(kernel, image.shape, **kw)
+    y = tconv.conv2d_single(image, kernel, **kw)
+    np.testing.assert_array_equal(y.ravel(), m @ image.ravel())
+    np.testing.assert_allclose(y, tconv.conv2d(image[None], kernel[None, None], **kw)[0])
+
+
+def test_insert_zeros():
+    x = np.array([[1, 2, 3], [4, 5, 6]])
+    z = tconv.insert_zeros(x, (3, 2))
+    assert z.shape == (4, 5)
+    np.testing.assert_array_equal(z[::3, ::2], x)
+    assert z.sum() == x.sum() and np.count_nonzero(z) == 6
+    np.testing.assert_array_equal(tconv.insert_zeros(x, 1), x)
+    np.testing.assert_array_equal(tconv.insert_zeros([1, 2], 2), [1, 0, 2])
+
+
+def test_single_channel_helpers_reject_other_ranks():
+    with pytest.raises(ValueError, match=r"image must be a 2-D array, got shape \(1, 2, 2\)"):
+        tconv.conv_transpose2d_single(np.ones((1, 2, 2)), np.ones((2, 2)))
+    with pytest.raises(ValueError, match=r"kernel must be a 2-D array, got shape \(3,\)"):
+        tconv.conv2d_single(np.ones((4, 4)), np.ones(3))
+    with pytest.raises(ValueError, match=r"stride must be >= 1 in every dimension, got 0"):
+        tconv.insert_zeros(np.ones((2, 2)), 0)
+
+
+def test_float_inputs_keep_float_results():
+    y = tconv.conv_transpose2d_single(np.ones((2, 2), np.float32), np.ones((2, 2), np.float32))
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y, [[1, 2, 1], [2, 4, 2], [1, 2, 1]])
