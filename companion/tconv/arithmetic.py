@@ -243,9 +243,9 @@ def output_padding_for_size(
     paddings = []
     for i, o, k, s, p, d in zip(*args.values()):
         smallest = conv_transpose_size(i, k, s, p, p, d)
-        # PyTorch's rule (torch.nn.modules.conv._ConvTransposeNd._output_padding): the extra
-        # rows come from output_padding, which must stay below max(stride, dilation).
-        largest = smallest + max(s, d) - 1
+        # As PyTorch's ConvTranspose modules do with their output_size argument: one of the
+        # `stride` sizes whose convolution gives `input_size` (output_padding < stride).
+        largest = smallest + s - 1
         if not smallest <= o <= largest or largest < 1:
             raise ValueError(
                 f"output_size {o} cannot be reached: with input_size {i}, kernel_size {k}, "

@@ -182,6 +182,9 @@ def conv3d(input: Any, weight: Any, bias: Any = None, stride: IntOrSeq = 1, padd
 def _conv_transpose(ndim: int, input, weight, bias, stride, padding, output_padding, groups,
                     dilation, backend) -> np.ndarray:
     name = f"conv_transpose{ndim}d"
+    if not isinstance(backend, str):
+        raise TypeError(f"backend must be a string, one of {', '.join(map(repr, BACKENDS))}; "
+                        f"got {backend!r} of type {type(backend).__name__}")
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}")
     x, w, b, dtype, batched = _arrays(ndim, name, input, weight, bias)
@@ -197,7 +200,7 @@ def _conv_transpose(ndim: int, input, weight, bias, stride, padding, output_padd
         backend = "scatter"
     if backend == "matrix":
         matrix = operator_matrix(geometry, wp, sparse=True)
-        flat = xb.reshape(xb.shape[0], -1)
+        flat = xb.reshape(xb.shape[0], geometry.input_numel)
         out += (matrix @ flat.T).T.reshape(out.shape)
     elif backend == "scatter":
         cpu.conv_transpose_scatter(geometry, xb, wp, out)

@@ -16,7 +16,7 @@ from typing import Any, Sequence, Union
 import numpy as np
 import scipy.sparse
 
-from ._validate import as_numeric_array
+from ._validate import as_int, as_numeric_array
 from .geometry import ConvGeometry, Padding
 
 __all__ = [
@@ -168,6 +168,7 @@ def operator_matrix(
     """
     if not isinstance(sparse, bool):
         raise TypeError(f"sparse must be True or False, got {sparse!r}")
+    max_dense_bytes = as_int(max_dense_bytes, "max_dense_bytes", minimum=0)
     if tuple(weight.shape) != geometry.weight_shape:
         raise ValueError(
             f"weight must have shape {geometry.weight_shape} for this geometry, got {weight.shape}"
