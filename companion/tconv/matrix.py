@@ -255,6 +255,11 @@ def _as_full_weight(weight: Any, input_shape: Sequence[int]) -> tuple[np.ndarray
     ):
         raise TypeError(f"input_shape must be a tuple of ints, got {input_shape!r}")
     input_shape = tuple(int(i) for i in input_shape)
+    if any(i < 1 for i in input_shape):
+        raise ValueError(f"input_shape must hold sizes >= 1 (channels and spatial sizes), "
+                         f"got {input_shape}")
+    if weight.size == 0:
+        raise ValueError(f"weight must have no zero-size dimension, got shape {weight.shape}")
     if weight.ndim == len(input_shape):
         return weight.reshape((1, 1) + weight.shape), (1,) + input_shape
     if weight.ndim == len(input_shape) + 1:

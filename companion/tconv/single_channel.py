@@ -37,6 +37,8 @@ def _image_and_kernel(image: Any, kernel: Any) -> tuple[np.ndarray, np.ndarray]:
     for name, array in (("image", image), ("kernel", kernel)):
         if array.ndim != 2:
             raise ValueError(f"{name} must be a 2-D array, got shape {array.shape}")
+        if array.size == 0:
+            raise ValueError(f"{name} must not be empty (every size >= 1), got shape {array.shape}")
     return image, kernel
 
 
