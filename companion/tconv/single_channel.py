@@ -19,6 +19,7 @@ from typing import Any, Sequence, Union
 import numpy as np
 
 from ._validate import as_numeric_array, as_tuple
+from .arithmetic import conv_transpose_size
 from .geometry import ConvGeometry
 
 __all__ = [
@@ -122,9 +123,12 @@ def conv_transpose2d_single(image: Any, kernel: Any, stride: IntOrPair = 1, padd
     (sh, sw), (dh, dw), (ph, pw) = geometry.stride, geometry.dilation, geometry.padding
     (oh, ow) = geometry.output_shape
     # The full (uncropped) output, long enough for output_padding's extra rows too.
-    full = np.zeros((max((h - 1) * sh + dh * (kh - 1) + 1, ph + oh),
-                     max((w - 1) * sw + dw * (kw - 1) + 1, pw + ow)),
-                    dtype=np.result_type(image, kernel))
+    full_shape = tuple(
+        max(conv_transpose_size(n, k, s, 0, 0, d), p + o)
+        for n, k, s, d, p, o in zip(image.shape, kernel.shape, geometry.stride,
+                                    geometry.dilation, geometry.padding, geometry.output_shape)
+    )
+    full = np.zeros(full_shape, dtype=np.result_type(image, kernel))
     for a in range(kh):
         for b in range(kw):
             full[a * dh: a * dh + (h - 1) * sh + 1: sh,

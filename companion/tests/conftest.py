@@ -84,6 +84,40 @@ def transpose_cases(draw, ndims=(1, 2, 3), dtype=np.float64, max_size=5) -> Tran
     return TransposeCase(x, weight, bias, kwargs, batched)
 
 
+@dataclass(frozen=True)
+class ConvCase:
+    """One random, valid convolution: shapes, keyword arguments and a seed for the arrays."""
+
+    weight_shape: tuple
+    input_shape: tuple  # (C_in, *spatial) of one sample
+    kwargs: dict  # stride, padding, dilation, groups
+    seed: int
+
+
+@st.composite
+def conv_cases(draw) -> ConvCase:
+    """A random convolution in 1, 2 or 3 dims whose kernel fits its padded input."""
+    ndim = draw(st.sampled_from([1, 2, 3]))
+    groups = draw(st.integers(1, 3))
+    c_in = groups * draw(st.integers(1, 2))
+    c_out = groups * draw(st.integers(1, 2))
+    size = {1: 9, 2: 6, 3: 4}[ndim]
+    spatial = tuple(draw(st.lists(st.integers(1, size), min_size=ndim, max_size=ndim)))
+    dilation = tuple(draw(st.lists(st.integers(1, 2), min_size=ndim, max_size=ndim)))
+    stride = tuple(draw(st.lists(st.integers(1, 3), min_size=ndim, max_size=ndim)))
+    kernel, padding = [], []
+    for i, d in zip(spatial, dilation):
+        p = draw(st.integers(0, 2))
+        kernel.append(draw(st.integers(1, max(1, (i + 2 * p - 1) // d + 1))))
+        padding.append(p)
+    return ConvCase(
+        weight_shape=(c_out, c_in // groups) + tuple(kernel),
+        input_shape=(c_in,) + spatial,
+        kwargs=dict(stride=stride, padding=tuple(padding), dilation=dilation, groups=groups),
+        seed=draw(st.integers(0, 2**32 - 1)),
+    )
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(12345)

@@ -7,28 +7,17 @@ import tconv
 from tconv import ConvGeometry
 
 import naive
+from conftest import conv_cases
 
 
 @st.composite
 def conv_problems(draw):
-    ndim = draw(st.sampled_from([1, 2, 3]))
-    groups = draw(st.integers(1, 3))
-    c_in = groups * draw(st.integers(1, 2))
-    c_out = groups * draw(st.integers(1, 2))
-    size = {1: 9, 2: 6, 3: 4}[ndim]
-    spatial = tuple(draw(st.lists(st.integers(1, size), min_size=ndim, max_size=ndim)))
-    dilation = tuple(draw(st.lists(st.integers(1, 2), min_size=ndim, max_size=ndim)))
-    stride = tuple(draw(st.lists(st.integers(1, 3), min_size=ndim, max_size=ndim)))
-    kernel, padding = [], []
-    for i, d in zip(spatial, dilation):
-        p = draw(st.integers(0, 2))
-        k = draw(st.integers(1, max(1, (i + 2 * p - 1) // d + 1)))
-        kernel.append(k)
-        padding.append(p)
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    x = rng.standard_normal((2, c_in) + spatial)
-    w = rng.standard_normal((c_out, c_in // groups) + tuple(kernel))
-    return x, w, dict(stride=stride, padding=tuple(padding), dilation=dilation, groups=groups), rng
+    """A random convolution with a batch of two float64 inputs and its weight."""
+    case = draw(conv_cases())
+    rng = np.random.default_rng(case.seed)
+    x = rng.standard_normal((2,) + case.input_shape)
+    w = rng.standard_normal(case.weight_shape)
+    return x, w, case.kwargs, rng
 
 
 @settings(deadline=None, max_examples=200)

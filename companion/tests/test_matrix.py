@@ -3,31 +3,22 @@
 import numpy as np
 import pytest
 import scipy.sparse
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import given, settings, strategies as st
 
 import tconv
 from tconv import ConvGeometry
 
 import naive
+from conftest import conv_cases
 
 
 @st.composite
 def conv_configs(draw):
-    ndim = draw(st.sampled_from([1, 2, 3]))
-    groups = draw(st.integers(1, 2))
-    c_in = groups * draw(st.integers(1, 2))
-    c_out = groups * draw(st.integers(1, 2))
-    sizes = {1: 7, 2: 5, 3: 3}[ndim]
-    spatial = tuple(draw(st.lists(st.integers(1, sizes), min_size=ndim, max_size=ndim)))
-    kernel = tuple(draw(st.lists(st.integers(1, 3), min_size=ndim, max_size=ndim)))
-    stride = tuple(draw(st.lists(st.integers(1, 3), min_size=ndim, max_size=ndim)))
-    dilation = tuple(draw(st.lists(st.integers(1, 2), min_size=ndim, max_size=ndim)))
-    padding = tuple(draw(st.lists(st.integers(0, 2), min_size=ndim, max_size=ndim)))
-    assume(all(i + 2 * p >= d * (k - 1) + 1
-               for i, p, d, k in zip(spatial, padding, dilation, kernel)))
-    seed = draw(st.integers(0, 2**32 - 1))
-    weight = np.random.default_rng(seed).integers(-9, 10, (c_out, c_in // groups) + kernel)
-    return weight, (c_in,) + spatial, stride, padding, dilation, groups
+    """A random convolution with an integer weight (so matrices compare exactly)."""
+    case = draw(conv_cases())
+    weight = np.random.default_rng(case.seed).integers(-9, 10, case.weight_shape)
+    kw = case.kwargs
+    return weight, case.input_shape, kw["stride"], kw["padding"], kw["dilation"], kw["groups"]
 
 
 @settings(deadline=None, max_examples=150)
