@@ -133,14 +133,14 @@ class ConvGeometry:
     def _adjoint_padding_end(self) -> tuple[int, ...]:
         # The end padding (convolution) or end crop (transposed) for which the adjoint maps
         # back onto exactly this operator's input shape. One formula serves both directions:
-        # a transposed convolution from `small` to `large` crops its full output,
-        # (small - 1)*s + d*(k - 1) + 1, by `begin` and by this at the end.
+        # what remains of the full transposed output from `small`, cropped by `begin` at the
+        # start, beyond `large`.
         large, small = (
             (self.output_shape, self.input_shape) if self.transposed
             else (self.input_shape, self.output_shape)
         )
         return tuple(
-            (sm - 1) * s + d * (k - 1) + 1 - b - lg
+            arithmetic.conv_transpose_size(sm, k, s, b, 0, d) - lg
             for lg, sm, k, s, b, d in zip(large, small, self.kernel_size, self.stride,
                                           self.padding, self.dilation)
         )
