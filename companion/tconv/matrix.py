@@ -179,8 +179,8 @@ def operator_matrix(
         if nbytes > max_dense_bytes:
             raise ValueError(
                 f"a dense matrix of shape {shape} and dtype {weight.dtype} would take "
-                f"{nbytes / 2**20:.1f} MiB, more than max_dense_bytes={max_dense_bytes} "
-                f"({max_dense_bytes / 2**20:.1f} MiB); pass sparse=True for a scipy.sparse "
+                f"{_readable(nbytes)}, more than max_dense_bytes={max_dense_bytes} "
+                f"({_readable(max_dense_bytes)}); pass sparse=True for a scipy.sparse "
                 f"CSR matrix, which stores only the {_entry_bound(geometry)} or fewer non-zeros"
             )
     small, large, values = _entries(geometry, weight)
@@ -190,6 +190,13 @@ def operator_matrix(
     dense = np.zeros(shape, dtype=weight.dtype)
     dense[rows, cols] = values  # every (row, col) pair occurs once
     return dense
+
+
+def _readable(nbytes: int) -> str:
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if nbytes >= size:
+            return f"{nbytes / size:.1f} {unit}"
+    return f"{nbytes} bytes"
 
 
 def _entry_bound(geometry: ConvGeometry) -> int:
