@@ -194,7 +194,7 @@ class ConvGeometry:
         in_channels = input_shape[0]
         out_channels, per_group = weight_shape[0], weight_shape[1]
         _check_groups(groups, in_channels=in_channels, out_channels=out_channels,
-                      weight_shape=weight_shape, transposed=False)
+                      weight_shape=weight_shape)
         if per_group * groups != in_channels:
             raise ValueError(
                 f"input has {in_channels} channels but weight of shape {tuple(weight_shape)} "
@@ -270,7 +270,7 @@ class ConvGeometry:
             )
         out_channels = weight_shape[1] * groups
         _check_groups(groups, in_channels=in_channels, out_channels=out_channels,
-                      weight_shape=weight_shape, transposed=True)
+                      weight_shape=weight_shape)
         spatial = tuple(input_shape[1:])
         out_shape = tuple(
             arithmetic.conv_transpose_size(i, k, s, b, e, d)
@@ -315,7 +315,7 @@ def _check_shapes(weight_shape: Sequence[int], input_shape: Sequence[int]) -> in
 
 
 def _check_groups(groups: int, *, in_channels: int, out_channels: int,
-                  weight_shape: Sequence[int], transposed: bool) -> None:
+                  weight_shape: Sequence[int]) -> None:
     for name, channels in (("input channels", in_channels), ("output channels", out_channels)):
         if channels % groups:
             raise ValueError(
