@@ -11,8 +11,10 @@ relationships of Dumoulin & Visin, *A guide to convolution arithmetic for deep l
     \\qquad
     o_\\text{transposed} = (i - 1)s - 2p + d(k - 1) + a + 1.
 
-Every function takes ints (one dimension, returns an int) or tuples (one entry per dimension,
-returns a tuple; int arguments are broadcast to the tuples' length).
+The public functions take ints (one dimension, return an int) or tuples (one entry per
+dimension, return a tuple; int arguments are broadcast to the tuples' length).
+:func:`conv_size` and :func:`conv_transpose_size` are the unchecked one-dimension formulas that
+the rest of tconv reads.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ __all__ = [
     "same_padding_transpose",
     "conv_size",
     "conv_transpose_size",
+    "check_output_padding",
 ]
 
 IntOrTuple = Union[int, tuple[int, ...]]
@@ -72,9 +75,7 @@ def _broadcast(**arguments: object) -> tuple[dict[str, tuple[int, ...]], bool]:
         name: as_tuple(value, ndim, name, minimum=minimums[name])
         for name, value in arguments.items()
     }
-    return tuples, bool(lengths) or any(
-        isinstance(value, (tuple, list)) for value in arguments.values()
-    )
+    return tuples, any(isinstance(value, (tuple, list)) for value in arguments.values())
 
 
 def _result(values: list[int], as_tuple_result: bool) -> IntOrTuple:
@@ -268,25 +269,35 @@ def same_padding_transpose(
     The full output of a transposed convolution has ``(i - 1)s + d(k - 1) + 1`` elements; removing
     ``T = d(k - 1) + 1 - s`` of them leaves ``i * s`` for every input size ``i``. Like ONNX's
     ``auto_pad``, ``SAME_UPPER`` (the default) removes ``floor(T/2)`` at the start and the rest at the
-    end; ``lower=True`` (``SAME_LOWER``) puts the larger half at the start. A negative crop means
-    the output is extended with zeros (when the stride exceeds the dilated kernel).
+    end; ``lower=True`` (``SAME_LOWER``) puts the larger half at the start. When the stride
+    exceeds the dilated kernel, ``T`` is negative: then nothing is removed at the start and the
+    output is extended with ``-T`` zeros at the end in both modes, as TensorFlow's ``'SAME'`` and
+    PyTorch's ``output_padding`` do (``end`` is negative).
 
     ``conv_transpose*d(..., padding="same")`` and ``padding="same_lower"`` apply these crops.
     With PyTorch's arguments the same output is ``padding=begin, output_padding=begin - end``,
-    which PyTorch accepts only when ``0 <= begin - end < max(stride, dilation)``.
+    which PyTorch accepts only when ``begin - end < max(stride, dilation)`` (not for an odd ``T``
+    with the default mode, nor for an odd ``T`` when stride and dilation are both 1).
 
     Returns
     -------
     (begin, end) : ints, or tuples of ints if any argument is a tuple
 
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`conv_output_size`, and a ``TypeError`` if ``lower`` is not a bool.
+
     Examples
     --------
     >>> same_padding_transpose(4, stride=2)       # DCGAN: PyTorch's padding=1
     (1, 1)
-    >>> same_padding_transpose(3, stride=2)       # T = 1: one row off the end
+    >>> same_padding_transpose(3, stride=2)       # T = 1: one element off the end
     (0, 1)
     >>> same_padding_transpose(3, stride=2, lower=True)   # = padding=1, output_padding=1
     (1, 0)
+    >>> same_padding_transpose(1, stride=2)       # T = -1: one zero added at the end
+    (0, -1)
     """
     if not isinstance(lower, bool):
         raise TypeError(f"lower must be True or False, got {lower!r}")
@@ -294,7 +305,10 @@ def same_padding_transpose(
     begins, ends = [], []
     for k, s, d in zip(*args.values()):
         total = d * (k - 1) + 1 - s
-        begin = total - total // 2 if lower else total // 2
+        if total < 0:
+            begin = 0
+        else:
+            begin = total - total // 2 if lower else total // 2
         begins.append(begin)
         ends.append(total - begin)
     return _result(begins, tupled), _result(ends, tupled)

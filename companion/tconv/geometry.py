@@ -1,7 +1,7 @@
 """One immutable description of a convolution or transposed-convolution operator.
 
 A public call normalizes and checks its arguments once into a :class:`ConvGeometry`; the matrix
-builder, every kernel and every figure read that object and never re-derive a size.
+builder, every kernel and the teaching helpers read that object and never re-derive a size.
 
 A convolution maps a *large* grid to a *small* one and its transpose maps back; both are described
 by the same index relation, for every dimension,
@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence, Union
+from typing import Any, Sequence, Union
 
 from . import arithmetic
-from ._validate import as_int, as_tuple
+from ._validate import _is_int, as_int, as_tuple
 
 __all__ = ["ConvGeometry"]
 
@@ -48,7 +48,8 @@ class ConvGeometry:
     kernel_size, stride, dilation : tuple of int
     padding : tuple of int
         Zeros added before the input (convolution) or elements cropped from the start of the full
-        output (transposed convolution), per dimension.
+        output (transposed convolution), per dimension. Negative only where a ``"same"``
+        transposed convolution extends its output (see :func:`tconv.same_padding_transpose`).
     padding_end : tuple of int
         The same at the end. PyTorch's symmetric padding has ``padding_end == padding`` for a
         convolution and ``padding_end == padding - output_padding`` for a transposed one.
@@ -167,7 +168,7 @@ class ConvGeometry:
         stride, padding, dilation, groups
             As :func:`tconv.conv2d`; padding may be ``"valid"`` or ``"same"``.
         """
-        ndim = _check_shapes(weight_shape, input_shape)
+        ndim, weight_shape, input_shape = _check_shapes(weight_shape, input_shape)
         stride_t = as_tuple(stride, ndim, "stride", minimum=1)
         dilation_t = as_tuple(dilation, ndim, "dilation", minimum=1)
         groups = as_int(groups, "groups", minimum=1)
@@ -236,7 +237,7 @@ class ConvGeometry:
         stride, padding, output_padding, dilation, groups
             As :func:`tconv.conv_transpose2d`; padding may be ``"same"`` or ``"same_lower"``.
         """
-        ndim = _check_shapes(weight_shape, input_shape)
+        ndim, weight_shape, input_shape = _check_shapes(weight_shape, input_shape)
         stride_t = as_tuple(stride, ndim, "stride", minimum=1)
         dilation_t = as_tuple(dilation, ndim, "dilation", minimum=1)
         output_padding_t = as_tuple(output_padding, ndim, "output_padding", minimum=0)
@@ -268,9 +269,9 @@ class ConvGeometry:
                 f"expects {weight_shape[0]} (weight.shape[0]; a transposed-convolution weight is "
                 f"(C_in, C_out/groups, *kernel_size))"
             )
-        out_channels = weight_shape[1] * groups
-        _check_groups(groups, in_channels=in_channels, out_channels=out_channels,
+        _check_groups(groups, in_channels=in_channels, out_channels=None,
                       weight_shape=weight_shape)
+        out_channels = weight_shape[1] * groups
         spatial = tuple(input_shape[1:])
         out_shape = tuple(
             arithmetic.conv_transpose_size(i, k, s, b, e, d)
@@ -287,10 +288,20 @@ class ConvGeometry:
                    tuple(begin), tuple(end), dilation_t, groups)
 
 
-def _check_shapes(weight_shape: Sequence[int], input_shape: Sequence[int]) -> int:
-    """Ranks and sizes shared by both constructors; returns the number of spatial dims."""
-    weight_shape = tuple(weight_shape)
-    input_shape = tuple(input_shape)
+def _as_shape(shape: Any, name: str) -> tuple[int, ...]:
+    if not isinstance(shape, (tuple, list)) or not all(_is_int(n) for n in shape):
+        raise TypeError(f"{name} must be a tuple of ints, got {shape!r}")
+    return tuple(int(n) for n in shape)
+
+
+def _check_shapes(weight_shape: Sequence[int], input_shape: Sequence[int]
+                  ) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
+    """Types, ranks and sizes shared by both constructors.
+
+    Returns the number of spatial dims and both shapes as tuples of Python ints.
+    """
+    weight_shape = _as_shape(weight_shape, "weight_shape")
+    input_shape = _as_shape(input_shape, "input_shape")
     ndim = len(weight_shape) - 2
     if ndim not in (1, 2, 3):
         raise ValueError(
@@ -311,15 +322,16 @@ def _check_shapes(weight_shape: Sequence[int], input_shape: Sequence[int]) -> in
             f"input must have a non-zero size in every spatial dimension, got spatial shape "
             f"{input_shape[1:]}"
         )
-    return ndim
+    return ndim, weight_shape, input_shape
 
 
-def _check_groups(groups: int, *, in_channels: int, out_channels: int,
+def _check_groups(groups: int, *, in_channels: int, out_channels: int | None,
                   weight_shape: Sequence[int]) -> None:
+    """Groups must divide the channel counts (a transposed convolution's output channels are
+    ``weight.shape[1] * groups``, divisible by construction: pass ``out_channels=None``)."""
     for name, channels in (("input channels", in_channels), ("output channels", out_channels)):
-        if channels % groups:
+        if channels is not None and channels % groups:
             raise ValueError(
                 f"groups must divide both channel counts, got groups={groups} with {channels} "
-                f"{name} (weight shape {tuple(weight_shape)}, in_channels={in_channels}, "
-                f"out_channels={out_channels})"
+                f"{name} (weight shape {tuple(weight_shape)})"
             )

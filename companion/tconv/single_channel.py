@@ -1,7 +1,8 @@
 """Single-channel convolution and transposed convolution on plain 2-D arrays, for teaching.
 
-No batch or channel axes: an image and a kernel in, an image out. Integer arrays stay integers
-(the result has ``numpy.result_type(image, kernel)``), so the seed's example gives exact integers.
+No batch or channel axes: an image and a kernel in, an image out. Integer arrays stay integers,
+computed in int64 (so a uint8 image cannot wrap around), and the seed's example gives exact
+integers; floating arrays keep ``numpy.result_type(image, kernel)``.
 
 Both operations are computed one kernel tap at a time, with array slicing: a transposed
 convolution adds, for every tap ``(a, b)``, the whole input scaled by ``kernel[a, b]`` into a
@@ -32,6 +33,13 @@ __all__ = [
 IntOrPair = Union[int, Sequence[int]]
 
 
+def _result_dtype(image: np.ndarray, kernel: np.ndarray) -> np.dtype:
+    """Floats keep their type; integers are computed in (at least) int64, so uint8 images do
+    not wrap around."""
+    dtype = np.result_type(image, kernel)
+    return np.result_type(dtype, np.int64) if dtype.kind in "iu" else dtype
+
+
 def _image_and_kernel(image: Any, kernel: Any) -> tuple[np.ndarray, np.ndarray]:
     image = as_numeric_array(image, "image")
     kernel = as_numeric_array(kernel, "kernel")
@@ -59,7 +67,7 @@ def conv2d_single(image: Any, kernel: Any, stride: IntOrPair = 1, padding: IntOr
     Returns
     -------
     numpy.ndarray
-        2-D, of dtype ``numpy.result_type(image, kernel)``.
+        2-D, of dtype ``numpy.result_type(image, kernel)`` for floats, int64 for integers.
 
     Examples
     --------
@@ -72,8 +80,9 @@ def conv2d_single(image: Any, kernel: Any, stride: IntOrPair = 1, padding: IntOr
     geometry = ConvGeometry.for_conv((1, 1) + kernel.shape, (1,) + image.shape, stride, padding,
                                      dilation)
     (ph, pw), (eh, ew) = geometry.padding, geometry.padding_end
-    padded = np.zeros((image.shape[0] + ph + eh, image.shape[1] + pw + ew),
-                      dtype=np.result_type(image, kernel))
+    dtype = _result_dtype(image, kernel)
+    kernel = kernel.astype(dtype, copy=False)
+    padded = np.zeros((image.shape[0] + ph + eh, image.shape[1] + pw + ew), dtype=dtype)
     padded[ph:ph + image.shape[0], pw:pw + image.shape[1]] = image
     (oh, ow), (sh, sw), (dh, dw) = geometry.output_shape, geometry.stride, geometry.dilation
     out = np.zeros((oh, ow), dtype=padded.dtype)
@@ -102,7 +111,7 @@ def conv_transpose2d_single(image: Any, kernel: Any, stride: IntOrPair = 1, padd
     Returns
     -------
     numpy.ndarray
-        2-D, of dtype ``numpy.result_type(image, kernel)``.
+        2-D, of dtype ``numpy.result_type(image, kernel)`` for floats, int64 for integers.
 
     Examples
     --------
@@ -120,20 +129,22 @@ def conv_transpose2d_single(image: Any, kernel: Any, stride: IntOrPair = 1, padd
     geometry = ConvGeometry.for_conv_transpose((1, 1) + kernel.shape, (1,) + image.shape, stride,
                                                padding, output_padding, dilation)
     (h, w), (kh, kw) = image.shape, kernel.shape
-    (sh, sw), (dh, dw), (ph, pw) = geometry.stride, geometry.dilation, geometry.padding
-    (oh, ow) = geometry.output_shape
-    # The full (uncropped) output, long enough for output_padding's extra rows too.
-    full_shape = tuple(
-        max(conv_transpose_size(n, k, s, 0, 0, d), p + o)
-        for n, k, s, d, p, o in zip(image.shape, kernel.shape, geometry.stride,
-                                    geometry.dilation, geometry.padding, geometry.output_shape)
-    )
-    full = np.zeros(full_shape, dtype=np.result_type(image, kernel))
+    (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
+    # The full (uncropped) output; every tap adds the scaled image into a strided window of it.
+    full_shape = tuple(conv_transpose_size(n, k, st, 0, 0, d) for n, k, st, d in
+                       zip(image.shape, kernel.shape, geometry.stride, geometry.dilation))
+    dtype = _result_dtype(image, kernel)
+    image, kernel = image.astype(dtype, copy=False), kernel.astype(dtype, copy=False)
+    full = np.zeros(full_shape, dtype=dtype)
     for a in range(kh):
         for b in range(kw):
             full[a * dh: a * dh + (h - 1) * sh + 1: sh,
                  b * dw: b * dw + (w - 1) * sw + 1: sw] += kernel[a, b] * image
-    return full[ph:ph + oh, pw:pw + ow]
+    # Crop `padding` at the start and `padding_end` at the end (negative amounts add zeros:
+    # output_padding beyond the padding, or a "same" output longer than the full one).
+    for axis in range(2):
+        full = _pad_or_crop(full, axis, -geometry.padding[axis], -geometry.padding_end[axis])
+    return full
 
 
 def insert_zeros(image: Any, stride: IntOrPair) -> np.ndarray:
@@ -151,6 +162,13 @@ def insert_zeros(image: Any, stride: IntOrPair) -> np.ndarray:
     numpy.ndarray
         Shape ``(n - 1) * stride + 1`` along each axis, same dtype.
 
+    Raises
+    ------
+    TypeError
+        A non-numeric image, or a stride that is not an int or a tuple of ints.
+    ValueError
+        An empty image, a stride < 1, or a tuple of the wrong length.
+
     Examples
     --------
     >>> insert_zeros([[1, 2], [3, 4]], 2)
@@ -162,7 +180,8 @@ def insert_zeros(image: Any, stride: IntOrPair) -> np.ndarray:
     stride = as_tuple(stride, image.ndim, "stride", minimum=1)
     if image.size == 0:
         raise ValueError(f"image must not be empty, got shape {image.shape}")
-    out = np.zeros(tuple((n - 1) * s + 1 for n, s in zip(image.shape, stride)), dtype=image.dtype)
+    out = np.zeros(tuple(conv_transpose_size(n, 1, s, 0, 0, 1) for n, s in zip(image.shape, stride)),
+                   dtype=image.dtype)
     out[tuple(slice(None, None, s) for s in stride)] = image
     return out
 
@@ -176,6 +195,23 @@ def conv_transpose2d_by_zero_insertion(image: Any, kernel: Any, stride: IntOrPai
     ``dilation * (k - 1) - padding`` zeros (plus ``output_padding`` at the end; a negative amount
     crops), and convolve with stride 1, the same dilation and the kernel flipped in every axis.
     Equal to :func:`conv_transpose2d_single`, at the cost of multiplying many zeros.
+
+    Parameters
+    ----------
+    image, kernel : array_like
+        2-D arrays of real numbers.
+    stride, padding, output_padding, dilation : int or pair of int
+        As :func:`tconv.conv_transpose2d` (``padding`` may be ``"same"`` or ``"same_lower"``).
+
+    Returns
+    -------
+    numpy.ndarray
+        2-D, as :func:`conv_transpose2d_single`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`tconv.conv_transpose2d`, naming ``image`` and ``kernel``.
 
     Examples
     --------

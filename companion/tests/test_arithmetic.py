@@ -490,11 +490,13 @@ def test_same_padding_transpose_split(case):
 @settings(deadline=None, max_examples=50)
 @given(same_cases(negative_total=True), sizes)
 def test_same_padding_transpose_when_stride_exceeds_the_kernel_extent(case, i):
-    """T < 0 (e.g. k=1, s=2): the full output is shorter than input*stride; the contract's
-    begin + end = T still describes the (negative) crop giving input*stride."""
+    """T < 0 (e.g. k=1, s=2): the full output is shorter than input*stride; it is extended
+    with -T zeros at the end in both modes (as TensorFlow's SAME and PyTorch's output_padding),
+    and begin + end = T still describes the (negative) crop giving input*stride."""
     k, s, d = case
     for lower in (False, True):
         begin, end = tconv.same_padding_transpose(k, s, d, lower=lower)
+        assert begin == 0
         assert begin + end == total_crop(k, s, d)
         assert tconv.conv_transpose_output_size(i, k, s, 0, 0, d) - begin - end == i * s
 

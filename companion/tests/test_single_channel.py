@@ -20,6 +20,9 @@ def single_cases(draw):
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     image = rng.integers(-5, 6, (h, w))
     kernel = rng.integers(-5, 6, (kh, kw))
+    same = draw(st.sampled_from([None, "same", "same_lower"]))
+    if same is not None:  # output = input * stride; may crop or extend at either end
+        return image, kernel, dict(stride=stride, padding=same, dilation=dilation)
     return image, kernel, dict(stride=stride, padding=tuple(padding),
                                output_padding=output_padding, dilation=dilation)
 
@@ -43,7 +46,8 @@ def test_scatter_and_zero_insertion_equal_the_matrix_exactly(case):
 @given(single_cases())
 def test_conv2d_single_equals_the_matrix_exactly(case):
     image, kernel, kw = case
-    kw = dict(stride=kw["stride"], dilation=kw["dilation"], padding=kw["padding"])
+    padding = 1 if isinstance(kw["padding"], str) else kw["padding"]
+    kw = dict(stride=kw["stride"], dilation=kw["dilation"], padding=padding)
     image = np.pad(image, 3)  # large enough for every kernel drawn
     m = tconv.conv_matrix(kernel, image.shape, **kw)
     y = tconv.conv2d_single(image, kernel, **kw)
@@ -74,3 +78,27 @@ def test_float_inputs_keep_float_results():
     y = tconv.conv_transpose2d_single(np.ones((2, 2), np.float32), np.ones((2, 2), np.float32))
     assert y.dtype == np.float32
     np.testing.assert_array_equal(y, [[1, 2, 1], [2, 4, 2], [1, 2, 1]])
+
+
+def test_same_padding_with_a_stride_beyond_the_kernel_extends_the_output():
+    """Kernel 1, stride 3: the full output is 4 long, 'same' asks for 6: zeros go at the end."""
+    x = np.array([[1, 2], [3, 4]])
+    y = tconv.conv_transpose2d_single(x, np.ones((1, 1), int), stride=3, padding="same")
+    expected = np.zeros((6, 6), int)
+    expected[::3, ::3] = x
+    np.testing.assert_array_equal(y, expected)
+    np.testing.assert_array_equal(
+        tconv.conv_transpose2d_by_zero_insertion(x, np.ones((1, 1), int), stride=3,
+                                                 padding="same"), expected)
+
+
+def test_small_integer_types_do_not_wrap_around():
+    image = np.full((2, 2), 200, np.uint8)
+    kernel = np.full((2, 2), 2, np.uint8)
+    y = tconv.conv2d_single(image, kernel)
+    assert y.dtype == np.int64
+    np.testing.assert_array_equal(y, [[1600]])
+    t = tconv.conv_transpose2d_single(image, kernel)
+    np.testing.assert_array_equal(t, [[400, 800, 400], [800, 1600, 800], [400, 800, 400]])
+    z = tconv.conv_transpose2d_by_zero_insertion((image // 2).astype(np.int8), kernel.astype(np.int8))
+    np.testing.assert_array_equal(z, [[200, 400, 200], [400, 800, 400], [200, 400, 200]])

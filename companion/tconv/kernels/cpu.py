@@ -16,8 +16,13 @@ one thread only and summed in a fixed order, so results are identical from run t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numba import njit, prange
+
+if TYPE_CHECKING:
+    from ..geometry import ConvGeometry
 
 __all__ = ["conv_transpose_scatter", "conv_transpose_gather", "conv_direct", "as_3d"]
 
@@ -131,7 +136,7 @@ def as_3d(array: np.ndarray, ndim: int) -> np.ndarray:
     return array.reshape(array.shape[:2] + (1,) * (3 - ndim) + array.shape[2:])
 
 
-def _launch(kernel, geometry, x: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
+def _launch(kernel, geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
     fill = 3 - geometry.ndim
     stride = (1,) * fill + geometry.stride
     padding = (0,) * fill + geometry.padding
@@ -140,16 +145,16 @@ def _launch(kernel, geometry, x: np.ndarray, w: np.ndarray, out: np.ndarray) -> 
            *stride, *padding, *dilation, geometry.groups)
 
 
-def conv_transpose_scatter(geometry, x: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
+def conv_transpose_scatter(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
     """Add the transposed convolution of ``x`` to ``out`` by scattering (see module docstring)."""
     _launch(_scatter, geometry, x, w, out)
 
 
-def conv_transpose_gather(geometry, x: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
+def conv_transpose_gather(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
     """Add the transposed convolution of ``x`` to ``out``, one output element at a time."""
     _launch(_gather, geometry, x, w, out)
 
 
-def conv_direct(geometry, x: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
+def conv_direct(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
     """Add the convolution (cross-correlation) of ``x`` to ``out``."""
     _launch(_conv, geometry, x, w, out)
