@@ -7,6 +7,7 @@ result can be checked against PyTorch. Every call checks and normalizes its argu
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence, Union
 
 import numpy as np
@@ -75,6 +76,11 @@ def _prepared(array: np.ndarray, dtype: np.dtype) -> np.ndarray:
 def _output(geometry: ConvGeometry, batch: int, bias: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
     """The output array, holding the bias (the kernels add into it)."""
     shape = (batch, geometry.out_channels, *geometry.output_shape)
+    if math.prod(shape) * dtype.itemsize > np.iinfo(np.intp).max:
+        raise ValueError(
+            f"the output would have shape {shape}, larger than any array can be; check stride "
+            f"{geometry.stride}, padding {geometry.padding} and dilation {geometry.dilation}"
+        )
     if bias is None:
         return np.zeros(shape, dtype=dtype)
     out = np.empty(shape, dtype=dtype)

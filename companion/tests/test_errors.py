@@ -1153,3 +1153,15 @@ def test_single_channel_result_type(helper, image_dtype, kernel_dtype):
     assert out.dtype == np.result_type(image_dtype, kernel_dtype)
     exact = getattr(tconv, helper)(image.astype(np.float64), kernel.astype(np.float64))
     np.testing.assert_allclose(out, exact, rtol=1e-6)
+
+
+@pytest.mark.parametrize("ndim", NDIMS)
+def test_absurd_sizes_are_refused_naming_the_arguments(ndim):
+    x = np.ones((1, 1) + (2,) * ndim)
+    w = np.ones((1, 1) + (1,) * ndim)
+    transpose = getattr(tconv, f"conv_transpose{ndim}d")
+    conv = getattr(tconv, f"conv{ndim}d")
+    with pytest.raises(ValueError, match=r"larger than any array can be; check stride \(4611686018427387904"):
+        transpose(x, w, stride=2**62)
+    with pytest.raises(ValueError, match=r"larger than any array can be; check stride .* padding \(4611686018427387904"):
+        conv(x, w, padding=2**62)
