@@ -9,8 +9,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import tconv  # noqa: E402
-from tconv.examples import SEED_A  # noqa: E402
-from tconv.plot import matrix_heatmap  # noqa: E402
+from tconv.examples import SEED_A, SEED_KERNEL  # noqa: E402
+from tconv.plot import matrix_heatmap, scatter_terms, size_staircase, value_grid  # noqa: E402
 
 
 def test_heatmap_writes_every_nonzero_entry_of_the_seed_matrix():
@@ -39,3 +39,97 @@ def test_heatmap_accepts_sparse_and_float_matrices():
 def test_heatmap_refuses_other_ranks():
     with pytest.raises(ValueError, match=r"matrix must be 2-D, got shape \(2, 2, 2\)"):
         matrix_heatmap(np.ones((2, 2, 2)))
+
+
+def test_heatmap_draws_block_boundaries():
+    ax = matrix_heatmap(tconv.conv_matrix(SEED_KERNEL, (4, 4), padding=1), blocks=(4, 4))
+    # 16x16 matrix, blocks of 4: three inner boundaries each way, at the block edges.
+    horizontal = sorted(line.get_ydata()[0] for line in ax.get_lines()
+                        if line.get_ydata()[0] == line.get_ydata()[1])
+    vertical = sorted(line.get_xdata()[0] for line in ax.get_lines()
+                      if line.get_xdata()[0] == line.get_xdata()[1])
+    assert horizontal == vertical == [3.5, 7.5, 11.5]
+    plt.close(ax.figure)
+    for bad in [(0, 4), (4,), [4, 4], (4, 2.0), (True, 4)]:
+        with pytest.raises(ValueError, match=r"blocks must be a pair of ints >= 1"):
+            matrix_heatmap(SEED_A, blocks=bad)
+    plt.close("all")
+
+
+def _grid_values(ax):
+    """The numbers written in a value_grid, as an array indexed by (row, column)."""
+    cells = {(round(t.get_position()[1]), round(t.get_position()[0])): float(t.get_text())
+             for t in ax.texts}
+    rows = max(r for r, _ in cells) + 1
+    cols = max(c for _, c in cells) + 1
+    out = np.full((rows, cols), np.nan)
+    for (r, c), v in cells.items():
+        out[r, c] = v
+    return out
+
+
+def test_value_grid_writes_every_value_and_outlines_highlighted_cells():
+    values = np.array([[1.5, -2.0, 0.0], [4.0, 5.0, 6.0]])
+    highlight = np.array([[True, False, False], [False, False, True]])
+    fig, ax = plt.subplots()
+    assert value_grid(values, ax, role="kernel", title="K", highlight=highlight) is ax
+    np.testing.assert_array_equal(_grid_values(ax), values)
+    corners = sorted(patch.get_xy() for patch in ax.patches)
+    assert corners == [(-0.5, -0.5), (1.5, 0.5)]
+    assert ax.images[0].get_cmap().name == "Oranges" and ax.get_title() == "K"
+    assert len(ax.get_xticks()) == 3 and len(ax.get_yticks()) == 2
+    plt.close(fig)
+
+
+def test_value_grid_refuses_bad_input():
+    with pytest.raises(ValueError, match=r"role must be one of 'input', .* got 'weights'"):
+        value_grid(np.ones((2, 2)), role="weights")
+    with pytest.raises(ValueError, match=r"values must be 2-D, got shape \(4,\)"):
+        value_grid(np.ones(4))
+    with pytest.raises(ValueError, match=r"highlight must have the shape of values \(2, 2\), "
+                                         r"got \(3,\)"):
+        value_grid(np.ones((2, 2)), highlight=[True, False, True])
+    plt.close("all")
+
+
+@pytest.mark.parametrize("stride, padding", [(1, 0), (2, 0), (2, 1), (3, 1)])
+def test_scatter_terms_shows_each_column_of_the_transposed_matrix_and_their_sum(stride, padding):
+    x = np.array([[1, -2], [3, 4]])
+    kernel = np.array(SEED_KERNEL)
+    matrix = tconv.conv_transpose_matrix(kernel, x.shape, stride=stride, padding=padding)
+    out_shape = (tconv.conv_transpose_output_size(2, 3, stride, padding),) * 2
+    fig = scatter_terms(x, kernel, stride=stride, padding=padding)
+    *term_axes, sum_ax = fig.axes
+    assert len(term_axes) == 4
+    support = tconv.conv_transpose_matrix(np.ones((3, 3)), x.shape, stride, padding) != 0
+    for column, ax in enumerate(term_axes):
+        # Term `column` is column `column` of C^T, scaled by that input value.
+        expected = (matrix[:, column] * x.flat[column]).reshape(out_shape)
+        np.testing.assert_array_equal(_grid_values(ax), expected)
+        r, c = divmod(column, 2)
+        assert ax.get_title().endswith(f"{x[r, c]} K  (x[{r},{c}])")
+        rows, cols = np.nonzero(support[:, column].reshape(out_shape))
+        (frame,) = ax.patches
+        assert frame.get_xy() == (cols.min() - 0.5, rows.min() - 0.5)
+        assert (frame.get_width(), frame.get_height()) == (np.ptp(cols) + 1, np.ptp(rows) + 1)
+    np.testing.assert_array_equal(_grid_values(sum_ax), (matrix @ x.ravel()).reshape(out_shape))
+    assert sum_ax.get_title() == "= y"
+    assert fig.get_size_inches()[0] <= 9
+    plt.close(fig)
+
+
+def test_scatter_terms_refuses_large_inputs():
+    with pytest.raises(ValueError, match=r"x must have at most 16 elements .* got shape \(5, 4\)"):
+        scatter_terms(np.ones((5, 4)), np.ones((3, 3)))
+
+
+def test_size_staircase_plots_the_output_size_of_each_stride():
+    ax = size_staircase(kernel_size=4, strides=(1, 2, 3), padding=0, input_sizes=range(1, 12))
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["s = 1", "s = 2", "s = 3"]
+    for stride, line in zip((1, 2, 3), lines):
+        # Inputs smaller than the kernel leave no output and are left out.
+        assert line.get_xdata().tolist() == list(range(4, 12))
+        assert line.get_ydata().tolist() == [(i - 4) // stride + 1 for i in range(4, 12)]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("input size i", "output size o")
+    plt.close(ax.figure)
