@@ -34,6 +34,7 @@ from .functional import (
     conv_transpose3d,
 )
 from .geometry import ConvGeometry
+from .kernels.cuda import CUDA_BACKENDS, CudaUnavailableError
 from .matrix import conv_matrix, conv_transpose_matrix, operator_matrix
 from .single_channel import (
     conv2d_single,
@@ -46,7 +47,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BACKENDS",
+    "CUDA_BACKENDS",
     "ConvGeometry",
+    "CudaUnavailableError",
     "conv1d",
     "conv2d",
     "conv2d_single",
