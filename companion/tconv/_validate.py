@@ -22,6 +22,8 @@ __all__ = [
 
 def _is_int(value: Any) -> bool:
     """True for Python and NumPy integers, False for bools (which are ints in Python)."""
+    if type(value) is int:  # the common case, without the slower abstract-class check
+        return True
     return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(
         value, (bool, np.bool_)
     )

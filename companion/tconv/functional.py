@@ -13,8 +13,10 @@ from typing import Any, Sequence, Union
 import numpy as np
 
 from ._validate import as_numeric_array, compute_dtype
-from .geometry import ConvGeometry, Padding
-from .kernels import cpu
+from .geometry import ConvGeometry, Padding, _is_plain_key
+from .kernels import cpu, cpu_direct, cpu_gemm
+from .kernels.auto import choose_backend
+from .kernels import cuda as _cuda  # light: numba.cuda is imported only when a CUDA backend runs
 from .matrix import operator_matrix
 
 __all__ = [
@@ -27,10 +29,14 @@ __all__ = [
     "BACKENDS",
 ]
 
-#: The backends of the transposed convolution. ``"auto"`` picks one of the others.
-BACKENDS = ("auto", "matrix", "scatter", "gather")
+#: The CPU backends of the transposed convolution. ``"auto"`` picks ``"direct"`` or ``"gemm"``
+#: by :func:`tconv.kernels.auto.choose_backend`.
+BACKENDS = ("auto", "matrix", "scatter", "gather", "direct", "gemm")
+# Every backend name a call accepts: the CPU ones and the GPU ones (tconv.CUDA_BACKENDS).
+_ALL_BACKENDS = BACKENDS + _cuda.CUDA_BACKENDS
 
 IntOrSeq = Union[int, Sequence[int]]
+_MAX_BYTES = int(np.iinfo(np.intp).max)
 _KERNEL_AXES = {1: "k", 2: "kH, kW", 3: "kD, kH, kW"}
 
 
@@ -73,19 +79,50 @@ def _prepared(array: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return result
 
 
-def _output(geometry: ConvGeometry, batch: int, bias: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
-    """The output array, holding the bias (the kernels add into it)."""
+def _output(geometry: ConvGeometry, batch: int, bias: np.ndarray | None, dtype: np.dtype,
+            fill: bool = True) -> np.ndarray:
+    """The output array, holding the bias (the kernels add into it); uninitialized if not ``fill``."""
     shape = (batch, geometry.out_channels, *geometry.output_shape)
-    if math.prod(shape) * dtype.itemsize > np.iinfo(np.intp).max:
+    if math.prod(shape) * dtype.itemsize > _MAX_BYTES:
         raise ValueError(
             f"the output would have shape {shape}, larger than any array can be; check stride "
             f"{geometry.stride}, padding {geometry.padding} and dilation {geometry.dilation}"
         )
+    if not fill:
+        return np.empty(shape, dtype=dtype)
     if bias is None:
         return np.zeros(shape, dtype=dtype)
     out = np.empty(shape, dtype=dtype)
     out[...] = bias.astype(dtype).reshape((1, -1) + (1,) * geometry.ndim)
     return out
+
+
+# --- small calls ----------------------------------------------------------------------------
+# A call of the direct kernel that is small enough for the serial kernel costs a few
+# microseconds, less than checking its arguments. After one full call with plain arguments
+# (Python ints, tuples of ints, strings), the same call (same shapes, dtypes and arguments, no
+# bias, backend "auto", C-contiguous writeable NumPy arrays of one float dtype) goes straight to
+# the prepared kernel: the arguments were already checked, and a bad one never gets here.
+_SMALL_CALLS: dict = {}
+
+
+def _ready(array: np.ndarray) -> bool:
+    flags = array.flags
+    return flags.c_contiguous and flags.writeable
+
+
+def _remember_small_call(ndim, input, weight, stride, padding, output_padding, groups,
+                         dilation, geometry, batch, dtype) -> None:
+    if not (type(input) is np.ndarray and type(weight) is np.ndarray
+            and input.dtype == dtype and weight.dtype == dtype
+            and cpu_direct.direct_work(geometry, batch) < cpu_direct.SERIAL_WORK_LIMIT):
+        return
+    key = (ndim, input.shape, input.dtype.char, weight.shape, weight.dtype.char, stride,
+           padding, output_padding, groups, dilation)
+    if _is_plain_key(key):
+        if len(_SMALL_CALLS) >= 256:
+            _SMALL_CALLS.clear()
+        _SMALL_CALLS[key] = cpu_direct.small_call(geometry, batch, dtype)
 
 
 # --- convolution ----------------------------------------------------------------------------
@@ -188,11 +225,25 @@ def conv3d(input: Any, weight: Any, bias: Any = None, stride: IntOrSeq = 1, padd
 def _conv_transpose(ndim: int, input, weight, bias, stride, padding, output_padding, groups,
                     dilation, backend) -> np.ndarray:
     name = f"conv_transpose{ndim}d"
+    # CUDA backends (and "auto" on an input that lives on a GPU) are handled in kernels/cuda.py.
+    if _cuda.wants_cuda(backend, input):
+        return _cuda.conv_transpose(ndim, input, weight, bias, stride, padding, output_padding,
+                                    groups, dilation, backend)
+    if backend == "auto" and bias is None and type(input) is np.ndarray \
+            and type(weight) is np.ndarray:  # a small call seen before: skip the preparation
+        key = (ndim, input.shape, input.dtype.char, weight.shape, weight.dtype.char, stride,
+               padding, output_padding, groups, dilation)
+        if _is_plain_key(key):
+            call = _SMALL_CALLS.get(key)
+            if call is not None and _ready(input) and _ready(weight):
+                out = call(input, weight)
+                return out if input.ndim == ndim + 2 else out[0]
     if not isinstance(backend, str):
-        raise TypeError(f"backend must be a string, one of {', '.join(map(repr, BACKENDS))}; "
+        raise TypeError(f"backend must be a string, one of {', '.join(map(repr, _ALL_BACKENDS))}; "
                         f"got {backend!r} of type {type(backend).__name__}")
     if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}")
+        raise ValueError(f"backend must be one of {', '.join(map(repr, _ALL_BACKENDS))}, "
+                         f"got {backend!r}")
     x, w, b, dtype, batched = _arrays(ndim, name, input, weight, bias)
     sample_shape = x.shape[1:] if batched else x.shape
     geometry = ConvGeometry.for_conv_transpose(
@@ -201,9 +252,19 @@ def _conv_transpose(ndim: int, input, weight, bias, stride, padding, output_padd
     _check_bias(b, geometry.out_channels)
     xb = _prepared(x if batched else x[None], dtype)
     wp = _prepared(w, dtype)
+    auto = backend == "auto"
+    if auto:
+        backend = choose_backend(geometry)
+    if backend in ("direct", "gemm"):  # these write every output element, bias included
+        out = _output(geometry, xb.shape[0], None, dtype, fill=False)
+        if auto and backend == "direct" and b is None:
+            _remember_small_call(ndim, input, weight, stride, padding, output_padding, groups,
+                                 dilation, geometry, xb.shape[0], dtype)
+        kernel = (cpu_direct.conv_transpose_direct if backend == "direct"
+                  else cpu_gemm.conv_transpose_gemm)
+        kernel(geometry, xb, wp, out, None if b is None else _prepared(b, dtype))
+        return out if batched else out[0]
     out = _output(geometry, xb.shape[0], b, dtype)
-    if backend == "auto":
-        backend = "scatter"
     if backend == "matrix":
         matrix = operator_matrix(geometry, wp, sparse=True)
         flat = xb.reshape(xb.shape[0], geometry.input_numel)
@@ -244,18 +305,29 @@ _TRANSPOSE_DOC = """{ndim}-D transposed convolution, as ``torch.nn.functional.co
         Channel groups; must divide ``C_in`` and ``C_out``.
     dilation : int or tuple of int, default 1
         Spacing between kernel taps, >= 1.
-    backend : {{'auto', 'matrix', 'scatter', 'gather'}}, default 'auto'
+    backend : {{'auto', 'matrix', 'scatter', 'gather', 'direct', 'gemm', 'cuda', 'cuda_scatter'}}, default 'auto'
         ``'matrix'`` multiplies by the sparse matrix C_K^T; ``'scatter'`` stamps each input
         element's scaled kernel into the output (Numba); ``'gather'`` sums, for each output
         element, the inputs that reach it (Numba), which equals inserting zeros between inputs
-        and convolving with the flipped kernel. ``'auto'`` currently picks ``'scatter'``.
-        All agree to rounding.
+        and convolving with the flipped kernel. ``'direct'`` is a vectorized row kernel for few
+        channels per group (:mod:`tconv.kernels.cpu_direct`); ``'gemm'`` a BLAS matrix product
+        followed by col2im for channel-heavy layers (:mod:`tconv.kernels.cpu_gemm`).
+        ``'auto'`` picks ``'direct'`` when ``C_in/groups * C_out/groups <= 16``, else
+        ``'gemm'`` (:func:`tconv.kernels.auto.choose_backend`), and ``'cuda'`` when ``input``
+        is a device array. All agree to rounding.
+
+        The GPU backends (numba.cuda, :mod:`tconv.kernels.cuda`). ``'cuda'``: one GPU thread
+        per output element, deterministic. ``'cuda_scatter'``: one thread per input element
+        with atomic adds, so float sums happen in a varying order and results are not bitwise
+        reproducible (as PyTorch's ConvTranspose on CUDA). NumPy input is copied to the GPU and
+        back; a device array (``__cuda_array_interface__``: CuPy, PyTorch CUDA tensors, Numba)
+        is used in place and the result is a Numba device array.
 
     Returns
     -------
     numpy.ndarray
         ``(N, C_out, {spatial_out})`` (or without ``N``), sizes from
-        :func:`tconv.conv_transpose_output_size`.
+        :func:`tconv.conv_transpose_output_size`; a Numba device array for device-array input.
 
     Raises
     ------
@@ -265,6 +337,9 @@ _TRANSPOSE_DOC = """{ndim}-D transposed convolution, as ``torch.nn.functional.co
         Wrong ranks, channel counts or groups, negative padding, stride or dilation < 1,
         output_padding not smaller than stride or dilation, a bias of the wrong shape, zero-size
         inputs, padding that crops the whole output, or an unknown backend.
+    tconv.CudaUnavailableError
+        A CUDA backend without a usable GPU (unless ``NUMBA_ENABLE_CUDASIM=1`` selects Numba's
+        CUDA simulator); raised after the argument checks, before any work.
 
     Examples
     --------

@@ -236,7 +236,28 @@ class ConvGeometry:
             ``(C_in, *spatial)`` of one sample (no batch).
         stride, padding, output_padding, dilation, groups
             As :func:`tconv.conv_transpose2d`; padding may be ``"same"`` or ``"same_lower"``.
+
+        Geometries built from plain Python ints, tuples of ints and strings are remembered
+        (the same arguments give the same object), which keeps a small call cheap; invalid
+        arguments are never remembered, so they raise every time.
         """
+        key = (weight_shape, input_shape, stride, padding, output_padding, dilation, groups)
+        plain = _is_plain_key(key)
+        if plain:
+            geometry = _TRANSPOSE_CACHE.get(key)
+            if geometry is not None:
+                return geometry
+        geometry = cls._conv_transpose(weight_shape, input_shape, stride, padding,
+                                       output_padding, dilation, groups)
+        if plain:
+            if len(_TRANSPOSE_CACHE) >= _CACHE_SIZE:
+                _TRANSPOSE_CACHE.clear()
+            _TRANSPOSE_CACHE[key] = geometry
+        return geometry
+
+    @classmethod
+    def _conv_transpose(cls, weight_shape, input_shape, stride, padding, output_padding,
+                        dilation, groups) -> "ConvGeometry":
         ndim, weight_shape, input_shape = _check_shapes(weight_shape, input_shape)
         stride_t = as_tuple(stride, ndim, "stride", minimum=1)
         dilation_t = as_tuple(dilation, ndim, "dilation", minimum=1)
@@ -286,6 +307,37 @@ class ConvGeometry:
             )
         return cls(True, in_channels, out_channels, spatial, out_shape, kernel, stride_t,
                    tuple(begin), tuple(end), dilation_t, groups)
+
+
+_CACHE_SIZE = 512
+_TRANSPOSE_CACHE: dict = {}
+
+
+def _is_plain(value: Any) -> bool:
+    """True for a Python int (not bool), a str, or a tuple of Python ints: safe cache keys."""
+    kind = type(value)
+    if kind is int or kind is str:
+        return True
+    if kind is tuple:
+        for item in value:
+            if type(item) is not int:
+                return False
+        return True
+    return False
+
+
+def _is_plain_key(key: tuple) -> bool:
+    """:func:`_is_plain` for every item, in one loop (this runs on every call)."""
+    for value in key:
+        kind = type(value)
+        if kind is int or kind is str:
+            continue
+        if kind is not tuple:
+            return False
+        for item in value:
+            if type(item) is not int:
+                return False
+    return True
 
 
 def _as_shape(shape: Any, name: str) -> tuple[int, ...]:

@@ -48,7 +48,7 @@ def test_matrix_oracle_itself_equals_the_naive_scatter(case):
         np.testing.assert_allclose(out, y, rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize("backend", ["scatter", "gather", "auto"])
+@pytest.mark.parametrize("backend", ["scatter", "gather", "direct", "gemm", "auto"])
 def test_parallel_kernels_are_deterministic(backend, rng):
     x = rng.standard_normal((3, 8, 9, 7)).astype(np.float32)
     w = rng.standard_normal((8, 6, 4, 4)).astype(np.float32)

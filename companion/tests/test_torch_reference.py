@@ -20,7 +20,7 @@ import tconv  # noqa: E402
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
 
 NDIMS = (1, 2, 3)
-BACKENDS = ("matrix", "scatter", "gather", "auto")
+BACKENDS = ("matrix", "scatter", "gather", "direct", "gemm", "auto")
 MAX_SPATIAL = {1: 9, 2: 6, 3: 4}
 MAX_KERNEL = {1: 4, 2: 4, 3: 3}
 

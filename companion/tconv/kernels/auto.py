@@ -1,0 +1,45 @@
+"""The rule behind ``backend="auto"``: which CPU kernel computes a transposed convolution.
+
+Two kernels cover every shape (each is checked against the explicit matrix in the tests):
+
+- ``"direct"`` (:mod:`tconv.kernels.cpu_direct`) when a group has few channels,
+  ``C_in/groups * C_out/groups <= DIRECT_MAX_CHANNEL_PAIRS``: single-channel images, depthwise
+  layers. There the matrix product of the GEMM path would have a tiny inner dimension, and the
+  direct kernel's unit-stride, vectorized loops over output columns do all the work.
+- ``"gemm"`` (:mod:`tconv.kernels.cpu_gemm`) otherwise: channel-heavy layers, where one BLAS
+  product per chunk does all multiply-adds near the machine's peak and col2im only adds.
+
+The threshold was measured on the benchmark's workloads (``python -m tconv.bench``): the
+direct kernel wins for depthwise layers (1 x 1 channels per group) and the single-channel
+images; GEMM already wins for 64 -> 3 channels (192 pairs).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..geometry import ConvGeometry
+
+__all__ = ["choose_backend", "DIRECT_MAX_CHANNEL_PAIRS"]
+
+#: Largest ``C_in/groups * C_out/groups`` for which ``"auto"`` picks the direct kernel.
+DIRECT_MAX_CHANNEL_PAIRS = 16
+
+
+def choose_backend(geometry: ConvGeometry) -> str:
+    """The CPU backend that ``backend="auto"`` uses for ``geometry``: ``"direct"`` or ``"gemm"``.
+
+    Examples
+    --------
+    >>> from tconv import ConvGeometry
+    >>> choose_backend(ConvGeometry.for_conv_transpose((1, 1, 3, 3), (1, 2, 2)))  # the seed
+    'direct'
+    >>> choose_backend(ConvGeometry.for_conv_transpose((64, 1, 4, 4), (64, 32, 32), 2, 1,
+    ...                                                groups=64))               # depthwise
+    'direct'
+    >>> choose_backend(ConvGeometry.for_conv_transpose((256, 128, 4, 4), (256, 16, 16), 2, 1))
+    'gemm'
+    """
+    pairs = (geometry.in_channels // geometry.groups) * (geometry.out_channels // geometry.groups)
+    return "direct" if pairs <= DIRECT_MAX_CHANNEL_PAIRS else "gemm"

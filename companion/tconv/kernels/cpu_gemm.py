@@ -1,0 +1,242 @@
+"""Transposed convolution as a matrix product followed by col2im, for channel-heavy layers.
+
+For one group, the weight reshaped to ``(C_in_g, prod(k) * C_out_g)`` (columns ordered tap,
+then channel) and one sample's input reshaped to ``(C_in_g, prod(spatial_in))`` give, with one
+BLAS product,
+
+.. math::  \\text{cols} = x_g^T W_g \\quad \\prod \\text{spatial}_{in} \\times (\\prod k \\cdot C_{out,g}),
+
+whose row ``position`` and column ``(tap, co)`` is the contribution of the input at
+``position`` to output channel ``co`` through kernel tap ``tap``. *col2im* then adds every row
+into the output at ``position * stride - padding + tap * dilation`` (skipping what falls
+outside); the channels of one tap are contiguous, so its additions are vector instructions.
+The product does all the multiply-adds, at the speed of the machine's BLAS.
+
+The work is cut into *tasks* that own disjoint parts of the output (a few samples, one group, a
+block of output channels); :func:`~tconv.kernels._workers.run_tasks` runs them on
+``numba.get_num_threads()`` threads, each with a single-threaded BLAS product and a ``nogil``
+Numba col2im, so no two thread pools compete for the cores. Within a task the column buffer is
+filled in chunks of whole samples or of whole input rows, so that all buffers together stay
+below ``buffer_bytes`` (by default the output's size). Each output element is written by one
+task, in a fixed order (chunk, then tap), so results are identical from run to run (with the
+same number of threads; another count may cut the matrix products differently, which can change
+the last bit).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numba import get_num_threads, njit
+
+from ._workers import run_tasks
+
+from .cpu import as_3d
+
+if TYPE_CHECKING:
+    from ..geometry import ConvGeometry
+
+__all__ = ["conv_transpose_gemm", "plan", "BLOCK"]
+
+#: Output columns per col2im job (its channels-last buffer is BLOCK x C_out/groups).
+BLOCK = 64
+
+
+@njit(nogil=True, cache=True, boundscheck=False, error_model="numpy")
+def _col2im(cols, out, bias, load, row0, depth, height, width, sd, sh, sw, pd, ph, pw,
+            dd, dh, dw, kd, kh, kw, block):  # pragma: no cover - jitted
+    """Add ``cols`` ``(nb, L, taps, C)`` into ``out`` ``(nb, C, oD, oH, oW)`` (a task's view).
+
+    ``L`` covers whole input rows: rows ``row0 .. row0 + L/width - 1`` (flattened over ``D, H``)
+    of every sample. One job is one output row segment of ``block`` columns: it is read into a
+    ``(block, C)`` buffer (channels last, so the sums vectorize over channels), receives every
+    tap that reaches it, and is written back.
+    With ``load`` False (the task's first chunk) every segment starts from ``bias`` and is
+    written, reached or not, so ``out`` may be uninitialized; later chunks add to it.
+    """
+    nb, length, channels = cols.shape[0], cols.shape[1], cols.shape[3]
+    od_size, oh_size, ow_size = out.shape[2], out.shape[3], out.shape[4]
+    n_rows = length // width
+    segments = (ow_size + block - 1) // block
+    jobs = nb * od_size * oh_size * segments
+    for job in range(jobs):
+        seg = job % segments
+        rest = job // segments
+        oh = rest % oh_size
+        rest = rest // oh_size
+        od = rest % od_size
+        b = rest // od_size
+        w0 = seg * block
+        w1 = min(ow_size, w0 + block)
+        touched = False
+        for a in range(kd):
+            ti = od + pd - a * dd
+            if ti < 0 or ti % sd != 0 or ti // sd >= depth:
+                continue
+            for bb in range(kh):
+                tj = oh + ph - bb * dh
+                if tj < 0 or tj % sh != 0 or tj // sh >= height:
+                    continue
+                flat = (ti // sd) * height + tj // sh - row0
+                if 0 <= flat < n_rows:
+                    touched = True
+        if load and not touched:
+            continue
+        plane = out[b]
+        buf = np.empty((w1 - w0, channels), dtype=out.dtype)
+        if load:
+            for co in range(channels):
+                src_row = plane[co, od, oh]
+                for ow in range(w0, w1):
+                    buf[ow - w0, co] = src_row[ow]
+        else:
+            for ow in range(w1 - w0):
+                buf[ow] = bias
+        for a in range(kd):
+            ti = od + pd - a * dd
+            if ti < 0 or ti % sd != 0 or ti // sd >= depth:
+                continue
+            for bb in range(kh):
+                tj = oh + ph - bb * dh
+                if tj < 0 or tj % sh != 0 or tj // sh >= height:
+                    continue
+                flat = (ti // sd) * height + tj // sh - row0
+                if flat < 0 or flat >= n_rows:
+                    continue
+                for c in range(kw):
+                    shift = c * dw - pw  # input column k reaches output column k*sw + shift
+                    k0 = max(0, (w0 - shift + sw - 1) // sw)
+                    k1 = min(width, (w1 - shift + sw - 1) // sw)
+                    tap = (a * kh + bb) * kw + c
+                    for k in range(k0, k1):
+                        dst = buf[k * sw + shift - w0]
+                        src = cols[b, flat * width + k, tap]
+                        for co in range(channels):
+                            dst[co] += src[co]
+        for co in range(channels):
+            dst_row = plane[co, od, oh]
+            for ow in range(w0, w1):
+                dst_row[ow] = buf[ow - w0, co]
+
+
+def plan(geometry: ConvGeometry, batch: int, buffer_bytes: int, itemsize: int, workers: int
+         ) -> tuple[int, int, int]:
+    """How to cut the work: ``(samples per task, output-channel blocks, input rows per chunk)``.
+
+    Tasks are (samples, group, channel block) triples; there are enough of them to keep
+    ``workers`` threads busy, and each task's column buffer (one chunk) is at most
+    ``buffer_bytes / workers``. A chunk holds all input rows of its samples when they fit,
+    otherwise part of one sample's rows.
+
+    Examples
+    --------
+    >>> from tconv import ConvGeometry
+    >>> g = ConvGeometry.for_conv_transpose((8, 4, 2, 2), (8, 10, 10), stride=2)
+    >>> plan(g, 16, 10**9, 4, 2)    # 8 samples per task, 10 rows (all) per chunk
+    (8, 1, 10)
+    >>> plan(g, 1, 3 * 16 * 10 * 4, 4, 1)   # 3 rows of (4 channels x 4 taps) x 10 columns
+    (1, 1, 3)
+    >>> plan(g, 1, 10**9, 4, 2)     # one sample, two workers: split the 4 output channels
+    (1, 2, 10)
+    """
+    rows_per_sample = math.prod(geometry.input_shape[:-1])
+    width = geometry.input_shape[-1]
+    c_out_g = geometry.out_channels // geometry.groups
+    per_task = max(1, batch * geometry.groups)
+    blocks = 1
+    if per_task < workers:  # too few (sample, group) pairs: split output channels too
+        blocks = min(c_out_g, -(-workers // per_task))
+    row_bytes = -(-c_out_g // blocks) * math.prod(geometry.kernel_size) * width * itemsize
+    budget = max(row_bytes, buffer_bytes // workers)
+    sample_bytes = row_bytes * rows_per_sample
+    if sample_bytes <= budget:
+        samples = min(budget // sample_bytes, -(-batch // workers))
+        return max(1, samples), blocks, rows_per_sample
+    return 1, blocks, max(1, min(rows_per_sample, budget // row_bytes))
+
+
+def conv_transpose_gemm(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, out: np.ndarray,
+                        bias: np.ndarray | None = None, buffer_bytes: int | None = None) -> None:
+    """Write the transposed convolution of ``x``, plus ``bias``, into ``out`` (BLAS + col2im).
+
+    ``out`` is overwritten and may be uninitialized.
+
+    Parameters
+    ----------
+    geometry : ConvGeometry
+        The operator (``geometry.transposed`` is True).
+    x, w, out : numpy.ndarray
+        C-contiguous arrays of one float dtype: input ``(N, C_in, *spatial)``, weight
+        ``(C_in, C_out/groups, *kernel)``, output ``(N, C_out, *spatial_out)``.
+    bias : numpy.ndarray, optional
+        ``(C_out,)`` of the same dtype; zeros when omitted.
+    buffer_bytes : int, optional
+        Largest total of the column buffers; by default the output's size in bytes (at least
+        one input row's columns per worker). Results do not depend on it beyond rounding.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tconv import ConvGeometry
+    >>> g = ConvGeometry.for_conv_transpose((1, 1, 3), (1, 2), stride=2)
+    >>> out = np.empty((1, 1, 5))
+    >>> conv_transpose_gemm(g, np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]]), out)
+    >>> out
+    array([[[ 1.,  2., 13., 20., 30.]]])
+    """
+    batch = x.shape[0]
+    if out.size == 0:
+        return
+    if bias is None:
+        bias = np.zeros(out.shape[1], dtype=out.dtype)
+    if buffer_bytes is None:
+        buffer_bytes = out.nbytes
+    fill = 3 - geometry.ndim
+    stride = (1,) * fill + geometry.stride
+    padding = (0,) * fill + geometry.padding
+    dilation = (1,) * fill + geometry.dilation
+    kd, kh, kw = (1,) * fill + geometry.kernel_size
+    depth, height, width = (1,) * fill + geometry.input_shape
+    groups = geometry.groups
+    c_in_g = geometry.in_channels // groups
+    c_out_g = geometry.out_channels // groups
+    taps = kd * kh * kw
+    spatial = depth * height * width
+    out3 = as_3d(out, geometry.ndim)
+    x_flat = x.reshape(batch, geometry.in_channels, spatial)
+    samples, blocks, rows = plan(geometry, batch, buffer_bytes, x.dtype.itemsize,
+                                 get_num_threads())
+    length = rows * width
+    block = max(1, min(out3.shape[4], BLOCK))
+    edges = [c_out_g * i // blocks for i in range(blocks + 1)]
+    # per (group, channel block): the weight as (C_in_g, taps * channels), columns ordered
+    # (tap, channel) so that col2im reads the channels of one tap contiguously
+    weights = {}
+    for g in range(groups):
+        w_g = w[g * c_in_g:(g + 1) * c_in_g].reshape(c_in_g, c_out_g, taps)
+        for j in range(blocks):
+            part = w_g[:, edges[j]:edges[j + 1]].transpose(0, 2, 1)
+            weights[g, j] = np.ascontiguousarray(part).reshape(c_in_g, -1)
+
+    def task(job: tuple[int, int, int]) -> None:
+        n0, g, j = job
+        nb = min(samples, batch - n0)
+        c0, c1 = g * c_out_g + edges[j], g * c_out_g + edges[j + 1]
+        x_g = x_flat[n0:n0 + nb, g * c_in_g:(g + 1) * c_in_g]
+        out_t = out3[n0:n0 + nb, c0:c1]
+        w_t = weights[g, j]
+        buffer = np.empty(nb * min(length, spatial) * w_t.shape[1], dtype=x.dtype)
+        for start in range(0, spatial, length):
+            stop = min(spatial, start + length)
+            cols = buffer[:nb * (stop - start) * w_t.shape[1]].reshape(nb, stop - start, -1)
+            # (positions, C_in_g) @ (C_in_g, taps * channels): x read transposed, no copy
+            with np.errstate(all="ignore"):  # inf/nan inputs propagate as in the other kernels
+                np.matmul(x_g[:, :, start:stop].transpose(0, 2, 1), w_t, out=cols)
+            _col2im(cols.reshape(nb, stop - start, taps, c1 - c0), out_t, bias[c0:c1],
+                    start > 0, start // width, depth, height, width, *stride, *padding,
+                    *dilation, kd, kh, kw, block)
+
+    run_tasks(task, [(n0, g, j) for n0 in range(0, batch, samples) for g in range(groups)
+                     for j in range(blocks)])

@@ -1,0 +1,102 @@
+"""The performance chapter's figures and text, drawn from a stored report (no timing)."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from tconv import plot_bench  # noqa: E402
+
+
+def _report(with_torch: bool = True) -> dict:
+    def record(name, single, tconv_s, torch_s, scipy_s=None):
+        seconds = {"tconv": tconv_s}
+        if with_torch:
+            seconds["torch"] = torch_s
+        if scipy_s:
+            seconds["scipy"] = scipy_s
+        macs = 10**9
+        return {"name": name, "backend": "direct" if single else "gemm",
+                "single_channel": single, "seconds": seconds,
+                "speedup": {k: v / tconv_s for k, v in seconds.items() if k != "tconv"},
+                "gflops": {k: 2 * macs / v / 1e9 for k, v in seconds.items() if k != "scipy"}}
+
+    return {"created": "2026-01-01T00:00:00+00:00",
+            "machine": {"cpu": "Test CPU", "logical_cpus": 2, "python": "3.11", "numpy": "2.0",
+                        "scipy": "1.0", "numba": "0.6", "torch": "2.0" if with_torch else None,
+                        "tconv": "0.1"},
+            "settings": {"threads": 2, "dtype": "float32", "repeat": 3},
+            "sgemm_gflops": 300.0,
+            "workloads": [record("1ch-64", True, 1e-5, 5e-5, 2e-5),
+                          record("DCGAN", False, 0.01, 0.02),
+                          record("dilated", False, 0.004, 0.001)],
+            "summary": {}}
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_speedup_bars_are_the_stored_ratios():
+    report = _report()
+    ax = plot_bench.speedup_chart(report, targets={"1ch-64": 5})
+    widths = sorted(round(p.get_width(), 6) for p in ax.patches
+                    if not np.isnan(p.get_width()))  # missing contenders draw no bar
+    expected = sorted(round(v, 6) for r in report["workloads"] for v in r["speedup"].values())
+    assert widths == expected
+    assert ax.get_xscale() == "log"
+    labels = {t.get_text() for t in ax.get_yticklabels()}
+    assert labels == {"1ch-64 (direct)", "DCGAN (gemm)", "dilated (gemm)"}
+    assert "5.0x" in [t.get_text() for t in ax.texts]
+
+
+def test_speedup_chart_without_torch_shows_scipy_only():
+    ax = plot_bench.speedup_chart(_report(with_torch=False))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["scipy time / tconv time"]
+
+
+def test_gflops_chart_draws_layers_and_the_sgemm_line():
+    report = _report()
+    ax = plot_bench.gflops_chart(report)
+    heights = sorted(round(p.get_height(), 6) for p in ax.patches if not np.isnan(p.get_height()))
+    layers = [r for r in report["workloads"] if not r["single_channel"]]
+    assert heights == sorted(round(v, 6) for r in layers for v in r["gflops"].values())
+    assert any(np.allclose(line.get_ydata(), 300.0) for line in ax.get_lines())
+
+
+def test_machine_summary_reads_the_report():
+    text = plot_bench.machine_summary(_report())
+    assert "Test CPU (2 logical CPUs)" in text and "PyTorch 2.0" in text
+    assert "300 GFLOP/s" in text
+    assert "PyTorch not installed" in plot_bench.machine_summary(_report(with_torch=False))
+
+
+def test_load_report_checks_the_fields(tmp_path):
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(_report()))
+    assert plot_bench.load_report(good)["sgemm_gflops"] == 300.0
+    bad = _report()
+    del bad["workloads"]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad))
+    with pytest.raises(ValueError, match="lacks 'workloads'"):
+        plot_bench.load_report(path)
+
+
+def test_the_stored_book_report_loads():
+    """The JSON committed for the performance chapter is a complete report."""
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "book" / "data" / "bench-cpu.json"
+    if not path.exists():
+        pytest.skip("no stored report")
+    report = plot_bench.load_report(path)
+    assert {r["name"] for r in report["workloads"]} >= {"seed", "DCGAN", "depthwise"}
