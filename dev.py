@@ -2,12 +2,17 @@
 """Build the book and run every test, from a fresh clone, with two commands.
 
     python3 dev.py book     build the book (HTML in _build/html)
-    python3 dev.py test     package tests, notebooks (nbval, strict), then the book build
+    python3 dev.py test     package tests, CUDA tests (simulator, PTX), notebooks (nbval,
+                            strict), the book build, then the built book in headless Chromium
 
 Both create a virtual environment in .venv (if it is missing) and install requirements.txt
 into it; the install is skipped when nothing it depends on has changed since the last one.
-`test` also installs PyTorch (torch==2.13.0, CPU) as a reference for the tests; tconv itself
-never needs it. Skip it with `--no-torch` or TCONV_NO_TORCH=1.
+`test` also installs, as tools for the tests only (tconv never needs them): PyTorch
+(torch==2.13.0, CPU), a reference for the package tests (skip with `--no-torch` or
+TCONV_NO_TORCH=1); the `playwright` Python package, and Debian's `chromium` when it is missing
+and this runs as root with apt-get (as on CI), for the browser test of the built book (skip
+with `--no-browser` or TCONV_NO_BROWSER=1). Without chromium and without a way to install it,
+the browser step says so and is skipped.
 
 Standard library only; Python 3.10 or newer.
 """
@@ -18,6 +23,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -32,8 +38,15 @@ REQUIREMENTS = ROOT / "requirements.txt"
 STAMPED_FILES = (REQUIREMENTS, ROOT / "companion" / "pyproject.toml")
 TORCH = "torch==2.13.0"  # the CPU build of this version is what pip finds on our machines
 HTML_DIR = ROOT / "_build" / "html"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+# Drives Debian's chromium (no browser download); the version the browser tests were written with.
+PLAYWRIGHT = "playwright==1.65.2"
+BROWSER_TESTS = "companion/browser_tests"
+CUDA_SIMULATOR_TESTS = "companion/tests_cuda"
+CUDA_PTX_TESTS = "companion/tests_cuda_nosim"  # PTX compilation; CUDA without the simulator
 
 PYTEST_NO_TESTS = 5  # pytest's exit code when it collected nothing
+SKIPPED = -1  # a step function's return value: nothing to run here, and that is allowed
 
 
 class Failure(Exception):
@@ -62,10 +75,12 @@ def run_env() -> dict[str, str]:
     return env
 
 
-def call(cmd: list[str], what: str) -> int:
+def call(cmd: list[str], what: str, extra_env: dict[str, str] | None = None) -> int:
     """Run cmd in the repository root and return its exit code."""
+    env = run_env()
+    env.update(extra_env or {})
     try:
-        return subprocess.call(cmd, cwd=ROOT, env=run_env())
+        return subprocess.call(cmd, cwd=ROOT, env=env)
     except OSError as exc:
         raise Failure(f"{what}: could not start {cmd[0]!r}: {exc}") from exc
 
@@ -159,6 +174,64 @@ def ensure_torch() -> None:
     say(f"{TORCH} installed ({time.perf_counter() - start:.1f} s)")
 
 
+def ensure_playwright() -> None:
+    stamp = read_stamp()
+    if stamp.get("playwright") == PLAYWRIGHT:
+        say(f"{PLAYWRIGHT} already installed in .venv")
+        return
+    say(f"installing {PLAYWRIGHT} (drives chromium in the browser test; a test tool only) ...")
+    start = time.perf_counter()
+    code = pip_install([PLAYWRIGHT], "pip install playwright")
+    if code != 0:
+        raise Failure(
+            f"`pip install {PLAYWRIGHT}` failed (exit {code}); see pip's message above. It is "
+            "only needed for the browser test of the built book: run `python3 dev.py test "
+            "--no-browser` (or set TCONV_NO_BROWSER=1) to test without it.", code)
+    stamp["playwright"] = PLAYWRIGHT
+    write_stamp(stamp)
+    say(f"{PLAYWRIGHT} installed ({time.perf_counter() - start:.1f} s)")
+
+
+def find_chromium() -> str | None:
+    return os.environ.get("TCONV_CHROMIUM") or shutil.which("chromium")
+
+
+def chromium_missing_reason() -> str | None:
+    """None when chromium can be installed here (root and apt-get); else why it cannot."""
+    if not shutil.which("apt-get"):
+        return "there is no apt-get on this machine"
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return "installing it needs root (apt-get), and this does not run as root"
+    return None
+
+
+def ensure_chromium() -> None:
+    """Install Debian's chromium with apt-get when it is missing and we are root (CI)."""
+    found = find_chromium()
+    if found:
+        say(f"chromium: {found}")
+        return
+    reason = chromium_missing_reason()
+    if reason is not None:
+        say(f"no `chromium` on PATH and {reason}: the browser step will be skipped")
+        return
+    say("no `chromium` on PATH: installing Debian's chromium with apt-get (as on CI; "
+        "a minute or two) ...")
+    start = time.perf_counter()
+    apt_env = {"DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
+        code = call(cmd, "apt-get", apt_env)
+        if code != 0:
+            raise Failure(
+                f"`{' '.join(cmd)}` failed (exit {code}); see its message above. Chromium is "
+                "needed for the browser test of the built book: install it yourself, set "
+                "TCONV_CHROMIUM to a Chromium executable, or run `python3 dev.py test "
+                "--no-browser` (TCONV_NO_BROWSER=1) to leave that test out.", code)
+    if not find_chromium():
+        raise Failure("apt-get installed chromium, but there is still no `chromium` on PATH")
+    say(f"chromium installed: {find_chromium()} ({time.perf_counter() - start:.1f} s)")
+
+
 # --- the steps ---------------------------------------------------------------------------
 
 def step_package_tests() -> int:
@@ -168,6 +241,28 @@ def step_package_tests() -> int:
     if code == PYTEST_NO_TESTS:
         say("pytest collected no tests in companion/tests: that counts as a failure")
     return code
+
+
+def step_cuda_tests(folder: str, what: str, extra_env: dict[str, str]) -> int:
+    if not (ROOT / folder).is_dir():
+        say(f"no CUDA tests found: {folder}/ is missing, and that counts as a failure")
+        return 1
+    code = call([str(VENV_PYTHON), "-m", "pytest", folder], what, extra_env)
+    if code == PYTEST_NO_TESTS:
+        say(f"pytest collected no tests in {folder}: that counts as a failure")
+    return code
+
+
+def step_cuda_simulator() -> int:
+    # numba.cuda's simulator runs the kernels on the CPU, so this needs no GPU.
+    return step_cuda_tests(CUDA_SIMULATOR_TESTS, "cuda simulator",
+                           {"NUMBA_ENABLE_CUDASIM": "1"})
+
+
+def step_cuda_ptx() -> int:
+    # Without the simulator: compiles the kernels to PTX (no GPU needed), which checks their
+    # types, and checks the clear error where there is no GPU.
+    return step_cuda_tests(CUDA_PTX_TESTS, "cuda ptx", {"NUMBA_ENABLE_CUDASIM": "0"})
 
 
 def step_notebooks() -> int:
@@ -184,11 +279,33 @@ def step_book() -> int:
                 "book build")
 
 
+def step_browser() -> int:
+    chromium = find_chromium()
+    if not chromium:
+        reason = chromium_missing_reason() or "it could not be installed"
+        say(f"browser test SKIPPED: no `chromium` on PATH, and {reason}. "
+            "To run it, install Debian's chromium (`sudo apt-get install chromium`) or set "
+            "TCONV_CHROMIUM to a Chromium or Chrome executable, then run this again.")
+        return SKIPPED
+    # Required: now that chromium and playwright are here, a missing one is a failure.
+    code = call([str(VENV_PYTHON), "-m", "pytest", BROWSER_TESTS], "browser test",
+                {"TCONV_BROWSER_REQUIRED": "1", "TCONV_CHROMIUM": chromium})
+    if code == PYTEST_NO_TESTS:
+        say(f"pytest collected no tests in {BROWSER_TESTS}: that counts as a failure")
+    say(f"screenshots of every page: {os.environ.get('TCONV_SCREENSHOTS') or SCREENSHOTS}")
+    return code
+
+
 STEPS = {
     "package tests": ("python -m pytest companion/tests companion/tconv --doctest-modules",
                       step_package_tests),
+    "cuda simulator": (f"NUMBA_ENABLE_CUDASIM=1 python -m pytest {CUDA_SIMULATOR_TESTS}",
+                       step_cuda_simulator),
+    "cuda ptx": (f"python -m pytest {CUDA_PTX_TESTS}", step_cuda_ptx),
     "notebooks": ("python -m pytest --nbval (strict) book", step_notebooks),
     "book": ("jupyter-book build --all -W -n --keep-going .", step_book),
+    "browser": (f"python -m pytest {BROWSER_TESTS} (the built book in headless chromium, "
+                "offline)", step_browser),
 }
 
 
@@ -201,6 +318,10 @@ def run_steps(names: list[str]) -> None:
         start = time.perf_counter()
         code = function()
         elapsed = time.perf_counter() - start
+        if code == SKIPPED:
+            say(f"{name} skipped")
+            times.append((f"{name} skipped", elapsed))
+            continue
         if code != 0:
             done = ", ".join(f"{n} {t:.1f} s" for n, t in times)
             skipped = names[names.index(name) + 1:]
@@ -213,8 +334,12 @@ def run_steps(names: list[str]) -> None:
         say(f"{name} passed in {elapsed:.1f} s")
         times.append((name, elapsed))
     total = time.perf_counter() - total_start
+    skipped = sum(n.endswith(" skipped") for n, _ in times)
+    outcome = f"all {len(times) - skipped} step(s) passed"
+    if skipped:
+        outcome += f" ({skipped} skipped)"
     say("summary: " + ", ".join(f"{n} {t:.1f} s" for n, t in times)
-        + f"; all {len(times)} step(s) passed in {total:.1f} s")
+        + f"; {outcome} in {total:.1f} s")
 
 
 # --- commands ----------------------------------------------------------------------------
@@ -233,7 +358,15 @@ def cmd_test(args: argparse.Namespace) -> None:
             "the comparisons with it are skipped unless .venv already has it")
     else:
         ensure_torch()
-    run_steps(["package tests", "notebooks", "book"])
+    steps = ["package tests", "cuda simulator", "cuda ptx", "notebooks", "book"]
+    if args.no_browser or os.environ.get("TCONV_NO_BROWSER", "") == "1":
+        say("leaving out the browser test of the built book (--no-browser or "
+            "TCONV_NO_BROWSER=1)")
+    else:
+        ensure_playwright()
+        ensure_chromium()
+        steps.append("browser")
+    run_steps(steps)
     say(f"the book is in {HTML_DIR.relative_to(ROOT)}/")
 
 
@@ -246,9 +379,13 @@ def main(argv: list[str] | None = None) -> int:
     p_book = sub.add_parser("book", help="build the book into _build/html")
     p_book.set_defaults(func=cmd_book)
     p_test = sub.add_parser(
-        "test", help="package tests, notebooks (nbval, strict), then the book build")
+        "test", help="package tests, CUDA tests, notebooks (nbval, strict), the book build, "
+                     "then the built book in headless chromium")
     p_test.add_argument("--no-torch", action="store_true",
                         help=f"do not install {TORCH} (same as TCONV_NO_TORCH=1)")
+    p_test.add_argument("--no-browser", action="store_true",
+                        help="leave out the browser test of the built book, and do not install "
+                             f"{PLAYWRIGHT} or chromium for it (same as TCONV_NO_BROWSER=1)")
     p_test.set_defaults(func=cmd_test)
     args = parser.parse_args(argv)
 
