@@ -156,40 +156,35 @@ def ensure_requirements() -> None:
     say(f"requirements installed ({time.perf_counter() - start:.1f} s)")
 
 
-def ensure_torch() -> None:
+def ensure_test_tool(key: str, requirement: str, purpose: str, if_it_fails: str) -> None:
+    """pip-install a tool only the tests use, once; the stamp records it under ``key``."""
     stamp = read_stamp()
-    if stamp.get("torch") == TORCH:
-        say(f"{TORCH} already installed in .venv")
+    if stamp.get(key) == requirement:
+        say(f"{requirement} already installed in .venv")
         return
-    say(f"installing {TORCH} (CPU; a reference for the tests only, not a tconv dependency) ...")
+    say(f"installing {requirement} ({purpose}) ...")
     start = time.perf_counter()
-    code = pip_install([TORCH], "pip install torch")
+    code = pip_install([requirement], f"pip install {key}")
     if code != 0:
-        raise Failure(
-            f"`pip install {TORCH}` failed (exit {code}). PyTorch is only a reference for some "
-            "tests: run `python3 dev.py test --no-torch` (or set TCONV_NO_TORCH=1) to test "
-            "without it; the tests that need it are then skipped.", code)
-    stamp["torch"] = TORCH
+        raise Failure(f"`pip install {requirement}` failed (exit {code}); see pip's message "
+                      f"above. {if_it_fails}", code)
+    stamp[key] = requirement
     write_stamp(stamp)
-    say(f"{TORCH} installed ({time.perf_counter() - start:.1f} s)")
+    say(f"{requirement} installed ({time.perf_counter() - start:.1f} s)")
+
+
+def ensure_torch() -> None:
+    ensure_test_tool(
+        "torch", TORCH, "CPU; a reference for the tests only, not a tconv dependency",
+        "PyTorch is only a reference for some tests: run `python3 dev.py test --no-torch` (or "
+        "set TCONV_NO_TORCH=1) to test without it; the tests that need it are then skipped.")
 
 
 def ensure_playwright() -> None:
-    stamp = read_stamp()
-    if stamp.get("playwright") == PLAYWRIGHT:
-        say(f"{PLAYWRIGHT} already installed in .venv")
-        return
-    say(f"installing {PLAYWRIGHT} (drives chromium in the browser test; a test tool only) ...")
-    start = time.perf_counter()
-    code = pip_install([PLAYWRIGHT], "pip install playwright")
-    if code != 0:
-        raise Failure(
-            f"`pip install {PLAYWRIGHT}` failed (exit {code}); see pip's message above. It is "
-            "only needed for the browser test of the built book: run `python3 dev.py test "
-            "--no-browser` (or set TCONV_NO_BROWSER=1) to test without it.", code)
-    stamp["playwright"] = PLAYWRIGHT
-    write_stamp(stamp)
-    say(f"{PLAYWRIGHT} installed ({time.perf_counter() - start:.1f} s)")
+    ensure_test_tool(
+        "playwright", PLAYWRIGHT, "drives chromium in the browser test; a test tool only",
+        "It is only needed for the browser test of the built book: run `python3 dev.py test "
+        "--no-browser` (or set TCONV_NO_BROWSER=1) to test without it.")
 
 
 def find_chromium() -> str | None:

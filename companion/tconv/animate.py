@@ -40,7 +40,8 @@ from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
-from ._validate import as_int, as_numeric_array
+from . import single_channel
+from ._validate import as_int
 from .arithmetic import conv_transpose_size
 from .functional import conv_transpose2d
 from .geometry import ConvGeometry
@@ -145,14 +146,7 @@ class GatherStep:
 
 
 def _image_and_kernel(x: Any, kernel: Any) -> tuple[np.ndarray, np.ndarray]:
-    x = as_numeric_array(x, "x")
-    kernel = as_numeric_array(kernel, "kernel")
-    for name, array in (("x", x), ("kernel", kernel)):
-        if array.ndim != 2:
-            raise ValueError(f"{name} must be a 2-D array, got shape {array.shape}")
-        if array.size == 0:
-            raise ValueError(f"{name} must not be empty (every size >= 1), got shape {array.shape}")
-    return x, kernel
+    return single_channel._image_and_kernel(x, kernel, image_name="x")
 
 
 def _geometry(x: np.ndarray, kernel: np.ndarray, stride: IntOrPair, padding: IntOrPair,

@@ -40,10 +40,12 @@ def _result_dtype(image: np.ndarray, kernel: np.ndarray) -> np.dtype:
     return np.result_type(dtype, np.int64) if dtype.kind in "iu" else dtype
 
 
-def _image_and_kernel(image: Any, kernel: Any) -> tuple[np.ndarray, np.ndarray]:
-    image = as_numeric_array(image, "image")
+def _image_and_kernel(image: Any, kernel: Any,
+                      image_name: str = "image") -> tuple[np.ndarray, np.ndarray]:
+    """Both as 2-D, non-empty numeric arrays; errors name the image ``image_name``."""
+    image = as_numeric_array(image, image_name)
     kernel = as_numeric_array(kernel, "kernel")
-    for name, array in (("image", image), ("kernel", kernel)):
+    for name, array in ((image_name, image), ("kernel", kernel)):
         if array.ndim != 2:
             raise ValueError(f"{name} must be a 2-D array, got shape {array.shape}")
         if array.size == 0:
