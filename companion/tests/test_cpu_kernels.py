@@ -220,6 +220,27 @@ def test_depthwise_layers_go_to_the_direct_kernel():
     assert auto.choose_backend(g) == "direct"
 
 
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two Numba threads")
+def test_each_worker_runs_one_share_of_the_tasks_in_order():
+    """Tasks are handed out once, as every worker-th task, not one wake-up per task."""
+    import threading
+
+    seen = []
+    previous = numba.get_num_threads()
+    numba.set_num_threads(2)
+    try:
+        _workers.run_tasks(lambda task: seen.append((threading.get_ident(), task)), range(7))
+    finally:
+        numba.set_num_threads(previous)
+    by_thread: dict = {}
+    for ident, task in seen:
+        by_thread.setdefault(ident, []).append(task)
+    shares = ([0, 2, 4, 6], [1, 3, 5])
+    for tasks in by_thread.values():  # whole shares, in order (a thread may run both)
+        assert tasks in (shares[0], shares[1], shares[0] + shares[1], shares[1] + shares[0])
+    assert sorted(task for _, task in seen) == list(range(7))
+
+
 def test_worker_exceptions_reach_the_caller():
     def fail(task):
         raise RuntimeError(f"task {task} failed")
@@ -260,6 +281,31 @@ def test_repeated_small_calls_equal_the_matrix(dtype):
                                                      output_padding=1), rtol=1e-6)
     unbatched = tconv.conv_transpose2d(x[0], w, stride=2, padding=1, output_padding=1)
     np.testing.assert_array_equal(unbatched, y[0])
+
+
+@pytest.mark.parametrize("ndim", [1, 2, 3])
+def test_the_remembered_small_call_repeats_the_first_call_bit_for_bit(ndim, rng):
+    """The first call (full path) and the remembered one must pick the same kernel."""
+    x = rng.standard_normal((1, 1) + (9,) * ndim).astype(np.float32)
+    w = rng.standard_normal((1, 1) + (3,) * ndim).astype(np.float32)
+    f = getattr(tconv, f"conv_transpose{ndim}d")
+    first = f(x, w, stride=2, padding=1, output_padding=1)
+    again = f(x, w, stride=2, padding=1, output_padding=1)
+    np.testing.assert_array_equal(again, first)
+    matrix = tconv.conv_transpose_matrix(w, x.shape[1:], 2, 1, 1)
+    np.testing.assert_allclose(first.ravel(), matrix @ x.ravel().astype(np.float64),
+                               rtol=0, atol=1e-5)
+
+
+def test_small_and_plane_rich_problems_use_the_plane_kernel():
+    small = ConvGeometry.for_conv_transpose((1, 1, 3, 3), (1, 64, 64), 2, 1, 1)
+    assert cpu_direct.use_planes(small, 1, 64)  # one plane, but small: the serial plane kernel
+    wide = ConvGeometry.for_conv_transpose((1, 1, 3), (1, 300), 1)
+    assert not cpu_direct.use_planes(wide, 1, 1)  # rows longer than PLANE_MAX_WIDTH
+    volume = ConvGeometry.for_conv_transpose((1, 1, 2, 2, 2), (1, 4, 4, 4))
+    assert not cpu_direct.use_planes(volume, 1, 1)
+    big = ConvGeometry.for_conv_transpose((1, 1, 5, 5), (1, 200, 200))
+    assert not cpu_direct.use_planes(big, 1, 4)  # one plane, large: the parallel row kernel
 
 
 def test_a_bad_argument_raises_even_after_an_equal_good_call():

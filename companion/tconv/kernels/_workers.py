@@ -1,11 +1,13 @@
 """A small pool of worker threads whose BLAS calls run single-threaded.
 
 The GEMM kernel splits a call into independent tasks (disjoint parts of the output) and runs
-them on ``numba.get_num_threads()`` Python threads. Each task calls NumPy's matrix product (BLAS
-releases the GIL) and a ``nogil`` Numba kernel, so the tasks run in parallel; every worker first
-asks OpenBLAS to use one thread *for that thread only* (``openblas_set_num_threads_local``), so
-the thread pools of BLAS and Numba never compete for cores. The caller's BLAS setting is not
-changed. When NumPy's BLAS is not OpenBLAS, the workers leave it as it is.
+them on ``numba.get_num_threads()`` Python threads, each thread receiving its whole share of the
+tasks at once (waking a pool thread per task cost more than a small layer's task). Each task
+calls NumPy's matrix product (BLAS releases the GIL) and a ``nogil`` Numba kernel, so the tasks
+run in parallel; every worker first asks OpenBLAS to use one thread *for that thread only*
+(``openblas_set_num_threads_local``), so the thread pools of BLAS and Numba never compete for
+cores. The caller's BLAS setting is not changed. When NumPy's BLAS is not OpenBLAS, the workers
+leave it as it is.
 """
 
 from __future__ import annotations
@@ -92,6 +94,15 @@ def run_tasks(function: Callable, tasks: Iterable) -> None:
     tasks = list(tasks)
     if not tasks:
         return
-    pool = _executor(numba.get_num_threads())
-    for _ in pool.map(function, tasks):
+    workers = numba.get_num_threads()
+    pool = _executor(workers)
+    # one share of the tasks per worker (every worker-th task), handed over at once: waking a
+    # pool thread costs tens of microseconds, more than a small task's work
+    shares = [tasks[i::workers] for i in range(min(workers, len(tasks)))]
+    for _ in pool.map(_run_share, [function] * len(shares), shares):
         pass
+
+
+def _run_share(function: Callable, share: list) -> None:
+    for task in share:
+        function(task)
