@@ -224,11 +224,6 @@ def conv3d(input: Any, weight: Any, bias: Any = None, stride: IntOrSeq = 1, padd
 # --- transposed convolution -----------------------------------------------------------------
 def _conv_transpose(ndim: int, input, weight, bias, stride, padding, output_padding, groups,
                     dilation, backend) -> np.ndarray:
-    name = f"conv_transpose{ndim}d"
-    # CUDA backends (and "auto" on an input that lives on a GPU) are handled in kernels/cuda.py.
-    if _cuda.wants_cuda(backend, input):
-        return _cuda.conv_transpose(ndim, input, weight, bias, stride, padding, output_padding,
-                                    groups, dilation, backend)
     if backend == "auto" and bias is None and type(input) is np.ndarray \
             and type(weight) is np.ndarray:  # a small call seen before: skip the preparation
         key = (ndim, input.shape, input.dtype.char, weight.shape, weight.dtype.char, stride,
@@ -238,6 +233,11 @@ def _conv_transpose(ndim: int, input, weight, bias, stride, padding, output_padd
             if call is not None and _ready(input) and _ready(weight):
                 out = call(input, weight)
                 return out if input.ndim == ndim + 2 else out[0]
+    name = f"conv_transpose{ndim}d"
+    # CUDA backends (and "auto" on an input that lives on a GPU) are handled in kernels/cuda.py.
+    if _cuda.wants_cuda(backend, input):
+        return _cuda.conv_transpose(ndim, input, weight, bias, stride, padding, output_padding,
+                                    groups, dilation, backend)
     if not isinstance(backend, str):
         raise TypeError(f"backend must be a string, one of {', '.join(map(repr, _ALL_BACKENDS))}; "
                         f"got {backend!r} of type {type(backend).__name__}")

@@ -184,61 +184,74 @@ def _axis_phases(out_size, in_size, stride, pad, dilation, taps):  # pragma: no 
     return table, base, extent
 
 
-@njit(parallel=True, cache=True, boundscheck=False, error_model="numpy")
-def _planes(x, w, bias, out, sh, sw, ph, pw, dh, dw, groups):  # pragma: no cover - jitted
-    """1-D and 2-D problems (depth 1), one (sample, output channel) plane per job.
+@njit(cache=True, boundscheck=False, error_model="numpy")
+def _plane(x, w, bias, out, sh, sw, ph, pw, dh, dw, groups, job):  # pragma: no cover - jitted
+    """One (sample, output channel) plane of a 1-D or 2-D problem (depth 1): ``job = n*C_out + co``.
 
     Every phase ``(rh, rw)`` of the output plane is a buffer of rows ``wb`` long; the input
     plane is copied into rows of the same length (zeros beyond its width), so that a tap, a
     shift by whole rows and columns, is ONE unit-stride loop over the whole plane. Zeros that
     spill past a row end add nothing. The phases are interleaved into the output at the end.
     """
-    n_batch, c_in, height, width = x.shape[0], x.shape[1], x.shape[3], x.shape[4]
+    c_in, height, width = x.shape[1], x.shape[3], x.shape[4]
     c_out_group, kh, kw = w.shape[1], w.shape[3], w.shape[4]
     c_out, oh_size, ow_size = out.shape[1], out.shape[3], out.shape[4]
     c_in_group = c_in // groups
     taps_h, base_h, hb = _axis_phases(oh_size, height, sh, ph, dh, kh)
     taps_w, base_w, wb = _axis_phases(ow_size, width, sw, pw, dw, kw)
     length = height * wb
-    for job in prange(n_batch * c_out):
-        n = job // c_out
-        co = job % c_out
-        g = co // c_out_group
-        co_local = co - g * c_out_group
-        phases = np.zeros((sh, sw, (hb + 1) * wb), dtype=out.dtype)
-        padded = np.zeros(length, dtype=out.dtype)
-        for ci in range(g * c_in_group, (g + 1) * c_in_group):
-            for j in range(height):
-                x_row = x[n, ci, 0, j]
-                for k in range(width):
-                    padded[j * wb + k] = x_row[k]
-            for b in range(kh):
-                rh = taps_h[b, 0]
-                row_offset = (taps_h[b, 1] - base_h) * wb
-                for c in range(kw):
-                    offset = row_offset + taps_w[c, 1] - base_w
-                    value = w[ci, co_local, 0, b, c]
-                    dst = phases[rh, taps_w[c, 0], offset:offset + length]
-                    for t in range(length):
-                        dst[t] += value * padded[t]
-        start_value = bias[co]
-        for oh in range(oh_size):
-            rh = oh % sh
-            row = (oh // sh - base_h) * wb - base_w
-            out_row = out[n, co, 0, oh]
-            if sw == 2:  # interleave two phases in one loop (vectorizable)
-                even = phases[rh, 0, row:row + wb]
-                odd = phases[rh, 1, row:row + wb]
-                for m in range(ow_size // 2):
-                    out_row[2 * m] = start_value + even[m]
-                    out_row[2 * m + 1] = start_value + odd[m]
-                if ow_size % 2:
-                    out_row[ow_size - 1] = start_value + even[ow_size // 2]
-                continue
-            for rw in range(sw):
-                src = phases[rh, rw, row:row + wb]
-                for m in range((ow_size - rw + sw - 1) // sw):
-                    out_row[rw + sw * m] = start_value + src[m]
+    n = job // c_out
+    co = job % c_out
+    g = co // c_out_group
+    co_local = co - g * c_out_group
+    phases = np.zeros((sh, sw, (hb + 1) * wb), dtype=out.dtype)
+    padded = np.zeros(length, dtype=out.dtype)
+    for ci in range(g * c_in_group, (g + 1) * c_in_group):
+        for j in range(height):
+            x_row = x[n, ci, 0, j]
+            for k in range(width):
+                padded[j * wb + k] = x_row[k]
+        for b in range(kh):
+            rh = taps_h[b, 0]
+            row_offset = (taps_h[b, 1] - base_h) * wb
+            for c in range(kw):
+                offset = row_offset + taps_w[c, 1] - base_w
+                value = w[ci, co_local, 0, b, c]
+                dst = phases[rh, taps_w[c, 0], offset:offset + length]
+                for t in range(length):
+                    dst[t] += value * padded[t]
+    start_value = bias[co]
+    for oh in range(oh_size):
+        rh = oh % sh
+        row = (oh // sh - base_h) * wb - base_w
+        out_row = out[n, co, 0, oh]
+        if sw == 2:  # interleave two phases in one loop (vectorizable)
+            even = phases[rh, 0, row:row + wb]
+            odd = phases[rh, 1, row:row + wb]
+            for m in range(ow_size // 2):
+                out_row[2 * m] = start_value + even[m]
+                out_row[2 * m + 1] = start_value + odd[m]
+            if ow_size % 2:
+                out_row[ow_size - 1] = start_value + even[ow_size // 2]
+            continue
+        for rw in range(sw):
+            src = phases[rh, rw, row:row + wb]
+            for m in range((ow_size - rw + sw - 1) // sw):
+                out_row[rw + sw * m] = start_value + src[m]
+
+
+@njit(parallel=True, cache=True, boundscheck=False, error_model="numpy")
+def _planes(x, w, bias, out, sh, sw, ph, pw, dh, dw, groups):  # pragma: no cover - jitted
+    """Every plane (see :func:`_plane`), one job per (sample, output channel), in parallel."""
+    for job in prange(x.shape[0] * out.shape[1]):
+        _plane(x, w, bias, out, sh, sw, ph, pw, dh, dw, groups, job)
+
+
+@njit(cache=True, boundscheck=False, error_model="numpy")
+def _planes_serial(x, w, bias, out, sh, sw, ph, pw, dh, dw, groups):  # pragma: no cover
+    """Every plane (see :func:`_plane`), one after the other: no thread pool to start."""
+    for job in range(x.shape[0] * out.shape[1]):
+        _plane(x, w, bias, out, sh, sw, ph, pw, dh, dw, groups, job)
 
 
 def direct_work(geometry: ConvGeometry, batch: int) -> int:
@@ -274,7 +287,9 @@ def _params(geometry: ConvGeometry) -> tuple:
                      *((1,) * fill + geometry.stride), *((0,) * fill + geometry.padding),
                      *((1,) * fill + geometry.dilation))
     scalars = tables + (geometry.stride[-1], geometry.groups)
-    params = (scalars, shape3, direct_work(geometry, 1), geometry.out_channels)
+    plane_scalars = (((1,) + geometry.stride)[-2:] + ((0,) + geometry.padding)[-2:]
+                     + ((1,) + geometry.dilation)[-2:] + (geometry.groups,))
+    params = (scalars, plane_scalars, shape3, direct_work(geometry, 1), geometry.out_channels)
     if len(_PARAMS) >= 256:
         _PARAMS.clear()
     _PARAMS[id(geometry)] = (geometry, params)
@@ -294,7 +309,8 @@ def _zeros(channels: int, dtype: np.dtype) -> np.ndarray:
 
 def use_planes(geometry: ConvGeometry, batch: int, threads: int) -> bool:
     """Whether the plane kernel runs: 1-D or 2-D, short output rows (at most
-    :data:`PLANE_MAX_WIDTH`), and at least two planes per thread to share out.
+    :data:`PLANE_MAX_WIDTH`), and either at least two planes per thread to share out or a
+    problem small enough for the serial kernel (below :data:`SERIAL_WORK_LIMIT`).
 
     Examples
     --------
@@ -302,9 +318,13 @@ def use_planes(geometry: ConvGeometry, batch: int, threads: int) -> bool:
     >>> depthwise = ConvGeometry.for_conv_transpose((64, 1, 4, 4), (64, 32, 32), 2, 1, groups=64)
     >>> use_planes(depthwise, 8, 2), use_planes(depthwise, 1, 64)
     (True, False)
+    >>> use_planes(ConvGeometry.for_conv_transpose((1, 1, 3, 3), (1, 64, 64), 2, 1), 1, 64)
+    True
     """
-    return (geometry.ndim <= 2 and geometry.output_shape[-1] <= PLANE_MAX_WIDTH
-            and batch * geometry.out_channels >= 2 * threads)
+    if geometry.ndim > 2 or geometry.output_shape[-1] > PLANE_MAX_WIDTH:
+        return False
+    return (batch * geometry.out_channels >= 2 * threads
+            or direct_work(geometry, batch) < SERIAL_WORK_LIMIT)
 
 
 def conv_transpose_direct(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, out: np.ndarray,
@@ -342,7 +362,7 @@ def conv_transpose_direct(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, 
     >>> out
     array([[[ 1.,  2., 13., 20., 30.]]])
     """
-    scalars, fill, work, channels = _params(geometry)
+    scalars, plane_scalars, fill, work, channels = _params(geometry)
     batch = x.shape[0]
     if batch == 0:
         return
@@ -353,19 +373,15 @@ def conv_transpose_direct(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, 
         w = w.reshape(w.shape[:2] + fill + w.shape[2:])
         out = out.reshape(out.shape[:2] + fill + out.shape[2:])
     if planes is None:
-        planes = work * batch >= SERIAL_WORK_LIMIT and use_planes(geometry, batch,
-                                                                  get_num_threads())
+        planes = use_planes(geometry, batch, get_num_threads())
+    if parallel is None:
+        parallel = work * batch >= SERIAL_WORK_LIMIT
     if planes:
         if geometry.ndim == 3:
             raise ValueError("the plane kernel computes 1-D and 2-D transposed convolutions, "
                              f"got a {geometry.ndim}-D one")
-        s_h, s_w = ((1,) + geometry.stride)[-2:]
-        p_h, p_w = ((0,) + geometry.padding)[-2:]
-        d_h, d_w = ((1,) + geometry.dilation)[-2:]
-        _planes(x, w, bias, out, s_h, s_w, p_h, p_w, d_h, d_w, geometry.groups)
+        (_planes if parallel else _planes_serial)(x, w, bias, out, *plane_scalars)
         return
-    if parallel is None:
-        parallel = work * batch >= SERIAL_WORK_LIMIT
     if not parallel:
         _serial(x, w, bias, out, *scalars)
         return
@@ -375,31 +391,21 @@ def conv_transpose_direct(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, 
 
 
 @njit(cache=True, boundscheck=False, error_model="numpy")
-def _small_1d(x, w, bias, rows_d, rows_h, cols, sw, groups, channels, out_w):  # pragma: no cover
-    n, c, width = x.shape
-    out = np.empty((n, channels, out_w), dtype=x.dtype)
-    _serial(x.reshape((n, c, 1, 1, width)),
-            w.reshape((w.shape[0], w.shape[1], 1, 1, w.shape[2])), bias,
-            out.reshape((n, channels, 1, 1, out_w)), rows_d, rows_h, cols, sw, groups)
-    return out
+def _small(x, w, bias, rows_d, rows_h, cols, params):  # pragma: no cover - jitted
+    """Allocate the output and run the serial plane or row kernel on 3-D views.
 
-
-@njit(cache=True, boundscheck=False, error_model="numpy")
-def _small_2d(x, w, bias, rows_d, rows_h, cols, sw, groups, channels, out_h,
-              out_w):  # pragma: no cover - jitted
-    n, c, height, width = x.shape
-    out = np.empty((n, channels, out_h, out_w), dtype=x.dtype)
-    _serial(x.reshape((n, c, 1, height, width)),
-            w.reshape((w.shape[0], w.shape[1], 1, w.shape[2], w.shape[3])), bias,
-            out.reshape((n, channels, 1, out_h, out_w)), rows_d, rows_h, cols, sw, groups)
-    return out
-
-
-@njit(cache=True, boundscheck=False, error_model="numpy")
-def _small_3d(x, w, bias, rows_d, rows_h, cols, sw, groups, channels, out_d, out_h,
-              out_w):  # pragma: no cover - jitted
-    out = np.empty((x.shape[0], channels, out_d, out_h, out_w), dtype=x.dtype)
-    _serial(x, w, bias, out, rows_d, rows_h, cols, sw, groups)
+    ``params`` holds ``planes, sw, groups, s_h, s_w, p_h, p_w, d_h, d_w, C_out, oD, oH, oW``
+    (one array: a call with few arguments is dispatched faster).
+    """
+    n, c_in = x.shape[0], x.shape[1]
+    channels, od, oh, ow = params[9], params[10], params[11], params[12]
+    out = np.empty((n, channels, od, oh, ow), dtype=x.dtype)
+    x5 = x.reshape((n, c_in, x.shape[2], x.shape[3], x.shape[4]))
+    if params[0]:
+        _planes_serial(x5, w, bias, out, params[3], params[4], params[5], params[6], params[7],
+                       params[8], params[2])
+    else:
+        _serial(x5, w, bias, out, rows_d, rows_h, cols, params[1], params[2])
     return out
 
 
@@ -420,14 +426,18 @@ def small_call(geometry: ConvGeometry, batch: int, dtype: np.dtype):
     >>> call(np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]]))
     array([[[ 1.,  2., 13., 20., 30.]]])
     """
-    scalars, _, _, channels = _params(geometry)
-    x_shape = (batch, geometry.in_channels) + geometry.input_shape
-    kernel = (_small_1d, _small_2d, _small_3d)[geometry.ndim - 1]
-    arguments = (_zeros(channels, dtype),) + scalars + (channels,) + geometry.output_shape
+    scalars, plane_scalars, fill, _, channels = _params(geometry)
+    rows_d, rows_h, cols, sw, groups = scalars
+    x_shape = (batch, geometry.in_channels) + fill + geometry.input_shape
+    w_shape = (geometry.in_channels, channels // groups) + fill + geometry.kernel_size
+    out_shape = (batch, channels) + geometry.output_shape
+    planes = use_planes(geometry, batch, get_num_threads())  # as conv_transpose_direct decides
+    params = np.array((planes, sw, groups) + plane_scalars[:-1] + (channels,) + fill
+                      + geometry.output_shape, dtype=np.int64)
+    bias = _zeros(channels, dtype)
 
     def call(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-        if x.shape != x_shape:  # one unbatched sample
-            x = x.reshape(x_shape)
-        return kernel(x, w, *arguments)
+        out = _small(x.reshape(x_shape), w.reshape(w_shape), bias, rows_d, rows_h, cols, params)
+        return out.reshape(out_shape)
 
     return call
