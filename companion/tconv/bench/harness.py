@@ -4,10 +4,13 @@ For every workload: tconv's result is first checked against PyTorch's (or SciPy'
 wrong fast kernel cannot win; the first call (Numba compilation, or loading its cache) is timed
 apart; then the contenders are called in turn ``repeat`` times (each sample after a short pause and
 one untimed call, so that one library's spinning thread pool does not slow the next) and the
-medians are kept. Tiny
-workloads are timed as the mean of ``inner`` back-to-back calls, the same ``inner`` for every
-contender. Peak extra memory of one tconv call is measured with :mod:`tracemalloc` (it sees
-NumPy's allocations, which hold every buffer tconv allocates per call).
+medians are kept. A sample is the mean of ``inner`` back-to-back calls, about
+:data:`SAMPLE_SECONDS` for the fastest contender and the same ``inner`` for every contender: right
+after the pause a machine runs slower for a few milliseconds (on the 2-core machine of the book,
+filling 4 MB took 60% longer just after a 20 ms sleep), and a long sample keeps that transient
+from deciding the ratio of sub-millisecond calls. Peak extra memory of one tconv call is
+measured with :mod:`tracemalloc` (it sees NumPy's allocations, which hold every buffer tconv
+allocates per call).
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ __all__ = ["run", "machine_info", "sgemm_gflops", "format_table", "geometric_mea
 
 #: Pause before each contender's sample, so that idle thread pools stop spinning.
 SETTLE_SECONDS = 0.02
+#: Length of one timed sample (back-to-back calls of the fastest contender): long enough that the
+#: first calls after the settling pause, slower while the CPU and its caches warm up, weigh little.
+SAMPLE_SECONDS = 0.02
 
 
 def _optional(module: str):
@@ -183,7 +189,7 @@ def measure(workload: Workload, repeat: int, dtype, sgemm: float | None) -> dict
     for function, _ in contenders.values():  # warm every contender up
         function()
     single = min(_median_time(f, 3, 1) for f, _ in contenders.values())
-    inner = max(1, min(10_000, int(2e-3 / max(single, 1e-9))))  # >= ~2 ms per sample
+    inner = max(1, min(10_000, int(SAMPLE_SECONDS / max(single, 1e-9))))
     times = {name: [] for name in contenders}
     for _ in range(repeat):  # alternate the contenders
         for name, (function, _) in contenders.items():
