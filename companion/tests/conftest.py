@@ -54,8 +54,13 @@ class TransposeCase:
 
 
 @st.composite
-def transpose_cases(draw, ndims=(1, 2, 3), dtype=np.float64, max_size=5) -> TransposeCase:
-    """A random, valid transposed convolution in one of ``ndims`` dimensions."""
+def transpose_cases(draw, ndims=(1, 2, 3), dtype=np.float64, max_size=5,
+                    disjoint=False) -> TransposeCase:
+    """A random, valid transposed convolution in one of ``ndims`` dimensions.
+
+    With ``disjoint``, taps never overlap: along each axis the kernel is at most the stride
+    (dilation 1), or is 1 (any dilation); padding and output padding still vary.
+    """
     ndim = draw(st.sampled_from(ndims))
     groups = draw(st.integers(1, 3))
     c_in = groups * draw(st.integers(1, 2))
@@ -65,6 +70,9 @@ def transpose_cases(draw, ndims=(1, 2, 3), dtype=np.float64, max_size=5) -> Tran
     kernel = tuple(draw(st.lists(st.integers(1, 3), min_size=ndim, max_size=ndim)))
     stride = tuple(draw(st.lists(st.integers(1, 3), min_size=ndim, max_size=ndim)))
     dilation = tuple(draw(st.lists(st.integers(1, 2), min_size=ndim, max_size=ndim)))
+    if disjoint:
+        kernel = tuple(draw(st.integers(1, s)) for s in stride)
+        dilation = tuple(d if k == 1 else 1 for k, d in zip(kernel, dilation))
     output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
     # Padding may crop up to the full output minus one element.
     padding = []

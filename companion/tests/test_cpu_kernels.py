@@ -122,6 +122,34 @@ def test_serial_and_parallel_direct_kernels_are_bitwise_equal(rng):
     np.testing.assert_allclose(serial, expected, rtol=0, atol=1e-4)
 
 
+@settings(deadline=None, max_examples=150)
+@given(transpose_cases(disjoint=True), st.sampled_from([np.float32, np.float64]),
+       st.integers(1, 4000))
+def test_gemm_interleave_for_disjoint_taps_equals_the_matrix(case, dtype, buffer_bytes):
+    """Kernel = stride: every output element is one product, interleaved, cropped or padded."""
+    g = _geometry(case)
+    assert cpu_gemm.disjoint_taps(g)
+    expected = _expected(case)
+    x, w = _batched(case).astype(dtype), case.weight.astype(dtype)
+    bias = None if case.bias is None else case.bias.astype(dtype)
+    out = _garbage_output(case, dtype)
+    cpu_gemm.conv_transpose_gemm(g, x, w, out, bias, buffer_bytes)
+    rtol, atol = _tolerance(dtype, expected)
+    np.testing.assert_allclose(out, expected, rtol=rtol, atol=atol)
+
+
+def test_disjoint_taps_is_kernel_equal_to_stride():
+    def geometry(kernel, stride, dilation=1):
+        return ConvGeometry.for_conv_transpose((2, 2, kernel, kernel), (2, 5, 5), stride,
+                                               dilation=dilation)
+
+    assert cpu_gemm.disjoint_taps(geometry(2, 2))
+    assert cpu_gemm.disjoint_taps(geometry(2, 3))  # gaps between the stamps: bias only
+    assert cpu_gemm.disjoint_taps(geometry(1, 3, dilation=2))  # one tap: nothing to overlap
+    assert not cpu_gemm.disjoint_taps(geometry(4, 2))  # DCGAN-like: taps overlap
+    assert not cpu_gemm.disjoint_taps(geometry(2, 2, dilation=2))  # tap 1 lands on the next
+
+
 @pytest.mark.parametrize("backend", ["direct", "gemm"])
 def test_repeated_calls_are_bitwise_identical(backend, rng):
     x = rng.standard_normal((5, 12, 11, 13)).astype(np.float32)

@@ -38,7 +38,7 @@ from .cpu import as_3d
 if TYPE_CHECKING:
     from ..geometry import ConvGeometry
 
-__all__ = ["conv_transpose_gemm", "plan", "BLOCK"]
+__all__ = ["conv_transpose_gemm", "plan", "disjoint_taps", "BLOCK"]
 
 #: Output columns per col2im job (its channels-last buffer is BLOCK x C_out/groups).
 BLOCK = 64
@@ -119,6 +119,72 @@ def _col2im(cols, out, bias, load, row0, depth, height, width, sd, sh, sw, pd, p
             dst_row = plane[co, od, oh]
             for ow in range(w0, w1):
                 dst_row[ow] = buf[ow - w0, co]
+
+
+@njit(nogil=True, cache=True, boundscheck=False, error_model="numpy")
+def _interleave(cols, out, bias, load, row0, depth, height, width, sd, sh, sw, pd, ph, pw,
+                kd, kh, kw):  # pragma: no cover - jitted
+    """col2im when taps never overlap (:func:`disjoint_taps`): ``cols`` ``(nb, C, taps, L)``.
+
+    Output position ``o`` then comes from one input position and tap at most,
+    ``i = (o + p) // s`` and ``t = (o + p) % s`` (none when ``t >= k``), so each output row is
+    the tap rows of one input row, interleaved: no additions, every element written once. ``L``
+    covers input rows ``row0 .. row0 + L/width - 1`` (flattened over ``D, H``); rows reached by
+    no input row (beyond the input, or in a gap between taps) are ``bias``, written by the first
+    chunk (``load`` False).
+    """
+    nb, channels, length = cols.shape[0], cols.shape[1], cols.shape[3]
+    od_size, oh_size, ow_size = out.shape[2], out.shape[3], out.shape[4]
+    n_rows = length // width
+    for b in range(nb):
+        for co in range(channels):
+            value = bias[co]
+            for od in range(od_size):
+                i, a = (od + pd) // sd, (od + pd) % sd
+                for oh in range(oh_size):
+                    j, bb = (oh + ph) // sh, (oh + ph) % sh
+                    dst = out[b, co, od, oh]
+                    if i >= depth or j >= height or a >= kd or bb >= kh:
+                        if not load:
+                            dst[:] = value
+                        continue
+                    flat = i * height + j - row0
+                    if flat < 0 or flat >= n_rows:
+                        continue
+                    tap = (a * kh + bb) * kw
+                    if sw == 2 and kw == 2 and pw == 0 and ow_size >= 2 * width:  # fused
+                        even = cols[b, co, tap, flat * width:(flat + 1) * width]
+                        odd = cols[b, co, tap + 1, flat * width:(flat + 1) * width]
+                        for k in range(width):
+                            dst[2 * k] = even[k] + value
+                            dst[2 * k + 1] = odd[k] + value
+                        for ow in range(2 * width, ow_size):
+                            dst[ow] = value
+                        continue
+                    dst[:] = value  # gaps between taps, and columns past the input
+                    for c in range(kw):
+                        src = cols[b, co, tap + c, flat * width:]
+                        # output column ow = k * sw + c - pw, for input column k
+                        k0 = max(0, (pw - c + sw - 1) // sw)
+                        k1 = min(width, (ow_size + pw - c + sw - 1) // sw)
+                        for k in range(k0, k1):
+                            dst[k * sw + c - pw] = src[k] + value
+
+
+def disjoint_taps(geometry: ConvGeometry) -> bool:
+    """Whether every output element comes from one input element and tap at most: along every
+    axis the kernel is at most the stride, with dilation 1 (or a kernel of size 1).
+
+    Examples
+    --------
+    >>> from tconv import ConvGeometry
+    >>> disjoint_taps(ConvGeometry.for_conv_transpose((128, 64, 2, 2), (128, 64, 64), 2))  # U-Net
+    True
+    >>> disjoint_taps(ConvGeometry.for_conv_transpose((256, 128, 4, 4), (256, 16, 16), 2, 1))
+    False
+    """
+    return all(k <= s and (d == 1 or k == 1) for k, s, d in
+               zip(geometry.kernel_size, geometry.stride, geometry.dilation))
 
 
 def plan(geometry: ConvGeometry, batch: int, buffer_bytes: int, itemsize: int, workers: int
@@ -211,14 +277,19 @@ def conv_transpose_gemm(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, ou
     length = rows * width
     block = max(1, min(out3.shape[4], BLOCK))
     edges = [c_out_g * i // blocks for i in range(blocks + 1)]
+    disjoint = disjoint_taps(geometry)
     # per (group, channel block): the weight as (C_in_g, taps * channels), columns ordered
-    # (tap, channel) so that col2im reads the channels of one tap contiguously
+    # (tap, channel) so that col2im reads the channels of one tap contiguously; for disjoint
+    # taps as (channels * taps, C_in_g), so that each tap's run of input columns is contiguous
     weights = {}
     for g in range(groups):
         w_g = w[g * c_in_g:(g + 1) * c_in_g].reshape(c_in_g, c_out_g, taps)
         for j in range(blocks):
-            part = w_g[:, edges[j]:edges[j + 1]].transpose(0, 2, 1)
-            weights[g, j] = np.ascontiguousarray(part).reshape(c_in_g, -1)
+            part = w_g[:, edges[j]:edges[j + 1]]
+            if disjoint:
+                weights[g, j] = np.ascontiguousarray(part.transpose(1, 2, 0)).reshape(-1, c_in_g)
+            else:
+                weights[g, j] = np.ascontiguousarray(part.transpose(0, 2, 1)).reshape(c_in_g, -1)
 
     def task(job: tuple[int, int, int]) -> None:
         n0, g, j = job
@@ -227,9 +298,18 @@ def conv_transpose_gemm(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, ou
         x_g = x_flat[n0:n0 + nb, g * c_in_g:(g + 1) * c_in_g]
         out_t = out3[n0:n0 + nb, c0:c1]
         w_t = weights[g, j]
-        buffer = np.empty(nb * min(length, spatial) * w_t.shape[1], dtype=x.dtype)
+        buffer = np.empty(nb * min(length, spatial) * w_t.size // c_in_g, dtype=x.dtype)
         for start in range(0, spatial, length):
             stop = min(spatial, start + length)
+            if disjoint:
+                # (channels * taps, C_in_g) @ (C_in_g, positions): a window of x's rows
+                cols = buffer[:nb * (stop - start) * w_t.shape[0]].reshape(nb, -1, stop - start)
+                with np.errstate(all="ignore"):
+                    np.matmul(w_t, x_g[:, :, start:stop], out=cols)
+                _interleave(cols.reshape(nb, c1 - c0, taps, stop - start), out_t, bias[c0:c1],
+                            start > 0, start // width, depth, height, width, *stride, *padding,
+                            kd, kh, kw)
+                continue
             cols = buffer[:nb * (stop - start) * w_t.shape[1]].reshape(nb, stop - start, -1)
             # (positions, C_in_g) @ (C_in_g, taps * channels): x read transposed, no copy
             with np.errstate(all="ignore"):  # inf/nan inputs propagate as in the other kernels
