@@ -135,40 +135,45 @@ def _interleave(cols, out, bias, load, row0, depth, height, width, sd, sh, sw, p
     """
     nb, channels, length = cols.shape[0], cols.shape[1], cols.shape[3]
     od_size, oh_size, ow_size = out.shape[2], out.shape[3], out.shape[4]
-    n_rows = length // width
     for b in range(nb):
         for co in range(channels):
             value = bias[co]
-            for od in range(od_size):
-                i, a = (od + pd) // sd, (od + pd) % sd
-                for oh in range(oh_size):
-                    j, bb = (oh + ph) // sh, (oh + ph) % sh
-                    dst = out[b, co, od, oh]
-                    if i >= depth or j >= height or a >= kd or bb >= kh:
-                        if not load:
-                            dst[:] = value
+            if not load:  # rows that no input row reaches: the bias alone
+                for od in range(od_size):
+                    i, a = (od + pd) // sd, (od + pd) % sd
+                    for oh in range(oh_size):
+                        j, bb = (oh + ph) // sh, (oh + ph) % sh
+                        if i >= depth or j >= height or a >= kd or bb >= kh:
+                            out[b, co, od, oh, :] = value
+            for r in range(length // width):  # the input rows of this chunk
+                i, j = (row0 + r) // height, (row0 + r) % height
+                for a in range(kd):
+                    od = i * sd + a - pd
+                    if od < 0 or od >= od_size:
                         continue
-                    flat = i * height + j - row0
-                    if flat < 0 or flat >= n_rows:
-                        continue
-                    tap = (a * kh + bb) * kw
-                    if sw == 2 and kw == 2 and pw == 0 and ow_size >= 2 * width:  # fused
-                        even = cols[b, co, tap, flat * width:(flat + 1) * width]
-                        odd = cols[b, co, tap + 1, flat * width:(flat + 1) * width]
-                        for k in range(width):
-                            dst[2 * k] = even[k] + value
-                            dst[2 * k + 1] = odd[k] + value
-                        for ow in range(2 * width, ow_size):
-                            dst[ow] = value
-                        continue
-                    dst[:] = value  # gaps between taps, and columns past the input
-                    for c in range(kw):
-                        src = cols[b, co, tap + c, flat * width:]
-                        # output column ow = k * sw + c - pw, for input column k
-                        k0 = max(0, (pw - c + sw - 1) // sw)
-                        k1 = min(width, (ow_size + pw - c + sw - 1) // sw)
-                        for k in range(k0, k1):
-                            dst[k * sw + c - pw] = src[k] + value
+                    for bb in range(kh):
+                        oh = j * sh + bb - ph
+                        if oh < 0 or oh >= oh_size:
+                            continue
+                        dst = out[b, co, od, oh]
+                        tap = (a * kh + bb) * kw
+                        if sw == 2 and kw == 2 and pw == 0 and ow_size >= 2 * width:  # fused
+                            even = cols[b, co, tap, r * width:(r + 1) * width]
+                            odd = cols[b, co, tap + 1, r * width:(r + 1) * width]
+                            for k in range(width):
+                                dst[2 * k] = even[k] + value
+                                dst[2 * k + 1] = odd[k] + value
+                            for ow in range(2 * width, ow_size):
+                                dst[ow] = value
+                            continue
+                        dst[:] = value  # gaps between taps, and columns past the input
+                        for c in range(kw):
+                            src = cols[b, co, tap + c, r * width:]
+                            # output column ow = k * sw + c - pw, for input column k
+                            k0 = max(0, (pw - c + sw - 1) // sw)
+                            k1 = min(width, (ow_size + pw - c + sw - 1) // sw)
+                            for k in range(k0, k1):
+                                dst[k * sw + c - pw] = src[k] + value
 
 
 def disjoint_taps(geometry: ConvGeometry) -> bool:
