@@ -15,7 +15,7 @@ The product does all the multiply-adds, at the speed of the machine's BLAS.
 When taps never overlap (:func:`disjoint_taps`: the kernel no larger than the stride, as in
 U-Net's ``k = s = 2``), each output element is one entry of the product, so nothing needs adding:
 the product is taken the other way round, ``W_g^T x_g`` (rows ``(co, tap)``, columns
-``position``), so that each tap's row of input columns is contiguous, and :func:`_interleave`
+``position``), so that each tap's row of input columns is contiguous, and ``_interleave``
 writes every output row once as the tap rows of one input row, side by side.
 
 The work is cut into *tasks* that own disjoint parts of the output (a few samples, one group, a
