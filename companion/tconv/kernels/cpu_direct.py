@@ -392,20 +392,18 @@ def conv_transpose_direct(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, 
 
 @njit(cache=True, boundscheck=False, error_model="numpy")
 def _small(x, w, bias, rows_d, rows_h, cols, params):  # pragma: no cover - jitted
-    """Allocate the output and run the serial plane or row kernel on 3-D views.
+    """Allocate the output and run the serial plane or row kernel, on 3-D views of 1-, 2- and
+    3-D problems alike.
 
-    ``params`` holds ``planes, sw, groups, s_h, s_w, p_h, p_w, d_h, d_w, C_out, oD, oH, oW``
-    (one array: a call with few arguments is dispatched faster).
+    ``params`` holds ``planes, sw, groups, s_h, s_w, p_h, p_w, d_h, d_w, C_out, oD, oH, oW``.
     """
-    n, c_in = x.shape[0], x.shape[1]
     channels, od, oh, ow = params[9], params[10], params[11], params[12]
-    out = np.empty((n, channels, od, oh, ow), dtype=x.dtype)
-    x5 = x.reshape((n, c_in, x.shape[2], x.shape[3], x.shape[4]))
+    out = np.empty((x.shape[0], channels, od, oh, ow), dtype=x.dtype)
     if params[0]:
-        _planes_serial(x5, w, bias, out, params[3], params[4], params[5], params[6], params[7],
+        _planes_serial(x, w, bias, out, params[3], params[4], params[5], params[6], params[7],
                        params[8], params[2])
     else:
-        _serial(x5, w, bias, out, rows_d, rows_h, cols, params[1], params[2])
+        _serial(x, w, bias, out, rows_d, rows_h, cols, params[1], params[2])
     return out
 
 
