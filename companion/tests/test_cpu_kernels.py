@@ -95,18 +95,21 @@ def test_plane_kernel_with_same_padding_that_extends_the_output(rng):
 
 
 @settings(deadline=None, max_examples=150)
-@given(transpose_cases(), st.sampled_from([np.float32, np.float64]), st.integers(1, 4000))
-def test_gemm_kernel_equals_the_matrix_for_any_column_buffer(case, dtype, buffer_bytes):
-    """Small buffers cut the columns into chunks of a few input rows; any cut gives the result."""
-    _check_gemm_against_the_matrix(case, dtype, buffer_bytes)
+@given(transpose_cases(), st.sampled_from([np.float32, np.float64]), st.integers(1, 4000),
+       st.sampled_from([None, "rows", "channels-last"]))
+def test_gemm_kernel_equals_the_matrix_for_any_column_buffer(case, dtype, buffer_bytes, col2im):
+    """Small buffers cut the columns into chunks of a few input rows; any cut gives the result,
+    with either col2im that handles overlapping taps (or the one chosen by default)."""
+    _check_gemm_against_the_matrix(case, dtype, buffer_bytes, col2im)
 
 
-def _check_gemm_against_the_matrix(case, dtype, buffer_bytes):
+def _check_gemm_against_the_matrix(case, dtype, buffer_bytes, col2im):
     expected = _expected(case)
     x, w = _batched(case).astype(dtype), case.weight.astype(dtype)
     bias = None if case.bias is None else case.bias.astype(dtype)
     out = _garbage_output(case, dtype)
-    cpu_gemm.conv_transpose_gemm(_geometry(case), x, w, out, bias, buffer_bytes=buffer_bytes)
+    cpu_gemm.conv_transpose_gemm(_geometry(case), x, w, out, bias, buffer_bytes=buffer_bytes,
+                                 col2im=col2im)
     rtol, atol = _tolerance(dtype, expected)
     np.testing.assert_allclose(out, expected, rtol=rtol, atol=atol)
 
@@ -128,12 +131,37 @@ def test_serial_and_parallel_direct_kernels_are_bitwise_equal(rng):
 
 @settings(deadline=None, max_examples=150)
 @given(transpose_cases(disjoint=True), st.sampled_from([np.float32, np.float64]),
-       st.integers(1, 4000))
-def test_gemm_interleave_for_disjoint_taps_equals_the_matrix(case, dtype, buffer_bytes):
+       st.integers(1, 4000), st.sampled_from(cpu_gemm.COL2IM))
+def test_gemm_for_disjoint_taps_equals_the_matrix(case, dtype, buffer_bytes, col2im):
     """Kernel <= stride: each output element is at most one product, interleaved, cropped or
-    padded."""
-    assert cpu_gemm.disjoint_taps(_geometry(case))
-    _check_gemm_against_the_matrix(case, dtype, buffer_bytes)
+    padded; every col2im gives it."""
+    assert cpu_gemm.choose_col2im(_geometry(case)) == "interleave"
+    _check_gemm_against_the_matrix(case, dtype, buffer_bytes, col2im)
+
+
+def test_col2im_follows_the_longer_of_row_and_channels():
+    def geometry(width, channels, kernel=4, stride=2):
+        return ConvGeometry.for_conv_transpose((8, channels, kernel, kernel), (8, 4, width),
+                                               stride, 1)
+
+    assert cpu_gemm.choose_col2im(geometry(32, 3)) == "rows"  # RGB out
+    assert cpu_gemm.choose_col2im(geometry(16, 16)) == "rows"  # a tie goes to rows
+    assert cpu_gemm.choose_col2im(geometry(15, 16)) == "channels-last"
+    assert cpu_gemm.choose_col2im(geometry(16, 128)) == "channels-last"  # DCGAN
+    assert cpu_gemm.choose_col2im(geometry(16, 128, kernel=2)) == "interleave"  # U-Net-like
+
+
+@pytest.mark.parametrize("col2im, message", [
+    ("row", "col2im must be one of"),
+    ("interleave", "needs taps that never overlap"),
+])
+def test_gemm_refuses_an_unknown_or_impossible_col2im(col2im, message):
+    g = ConvGeometry.for_conv_transpose((2, 3, 4, 4), (2, 5, 5), 2, 1)
+    out = np.full((1, 3) + g.output_shape, 7.0)
+    with pytest.raises(ValueError, match=message):
+        cpu_gemm.conv_transpose_gemm(g, np.ones((1, 2, 5, 5)), np.ones((2, 3, 4, 4)), out,
+                                     col2im=col2im)
+    assert (out == 7.0).all()  # refused before any work
 
 
 def test_disjoint_taps_is_kernel_equal_to_stride():

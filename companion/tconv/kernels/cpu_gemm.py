@@ -12,11 +12,15 @@ into the output at ``position * stride - padding + tap * dilation`` (skipping wh
 outside); the channels of one tap are contiguous, so its additions are vector instructions.
 The product does all the multiply-adds, at the speed of the machine's BLAS.
 
-When taps never overlap (:func:`disjoint_taps`: the kernel no larger than the stride, as in
-U-Net's ``k = s = 2``), each output element is one entry of the product, so nothing needs adding:
-the product is taken the other way round, ``W_g^T x_g`` (rows ``(co, tap)``, columns
-``position``), so that each tap's row of input columns is contiguous, and ``_interleave``
-writes every output row once as the tap rows of one input row, side by side.
+That is the ``'channels-last'`` col2im, right when there are many channels and short rows.
+When rows are long and channels few (:func:`choose_col2im`), the product is taken the other way
+round, ``W_g^T x_g`` (rows ``(co, tap)``, columns ``position``), so that each tap's row of input
+columns is contiguous. The ``'rows'`` col2im then builds one output row at a time: it adds the
+tap rows that reach it, each a unit-stride stretch of one stride phase, and interleaves the
+phases. When taps never overlap (:func:`disjoint_taps`: the kernel no larger than the stride, as
+in U-Net's ``k = s = 2``), each output element is one entry of the product, so nothing needs
+adding: the ``'interleave'`` col2im writes every output row once as the tap rows of one input
+row, side by side.
 
 The work is cut into *tasks* that own disjoint parts of the output (a few samples, one group, a
 block of output channels); :func:`~tconv.kernels._workers.run_tasks` runs them on
@@ -40,13 +44,17 @@ from numba import get_num_threads, njit
 from ._workers import run_tasks
 
 from .cpu import as_3d
+from .cpu_direct import _column_table, _tap_table
 
 if TYPE_CHECKING:
     from ..geometry import ConvGeometry
 
-__all__ = ["conv_transpose_gemm", "plan", "disjoint_taps", "BLOCK"]
+__all__ = ["conv_transpose_gemm", "plan", "disjoint_taps", "choose_col2im", "COL2IM", "BLOCK"]
 
-#: Output columns per col2im job (its channels-last buffer is BLOCK x C_out/groups).
+#: The col2im variants of :func:`conv_transpose_gemm` (:func:`choose_col2im` picks one).
+COL2IM = ("interleave", "rows", "channels-last")
+
+#: Output columns per job of the channels-last col2im (its buffer is BLOCK x C_out/groups).
 BLOCK = 64
 
 
@@ -182,6 +190,74 @@ def _interleave(cols, out, bias, load, row0, depth, height, width, sd, sh, sw, p
                                 dst[k * sw + c - pw] = src[k] + value
 
 
+@njit(nogil=True, cache=True, boundscheck=False, error_model="numpy")
+def _col2im_rows(cols, out, bias, load, row0, depth, height, width, sd, sh, sw, pd, ph, pw,
+                 dd, dh, dw, kd, kh, kw):  # pragma: no cover - jitted
+    """Add channel-major ``cols`` ``(nb, C, taps, L)`` into ``out``, one output row at a time.
+
+    ``L`` covers input rows ``row0 .. row0 + L/width - 1`` (flattened over ``D, H``). For one
+    output row (sample, channel, ``od``, ``oh``), every tap ``(a, b)`` whose input row is in the
+    chunk contributes one input row per column tap ``c``: its values land at output columns
+    ``r + sw * (k + q)``, i.e. on a unit-stride stretch of phase ``r`` (the same phases as the
+    direct kernel's). The stretches are summed in a ``(sw, ceil(oW / sw))`` buffer, then the
+    phases are interleaved into the output row. With ``load`` False (the task's first chunk)
+    every row is written, starting from ``bias``; later chunks add to the rows they reach.
+    """
+    nb, channels, length = cols.shape[0], cols.shape[1], cols.shape[3]
+    od_size, oh_size, ow_size = out.shape[2], out.shape[3], out.shape[4]
+    n_rows = length // width
+    table = _column_table(ow_size, width, sw, pw, dw, kw)
+    rows_d = _tap_table(od_size, depth, sd, pd, dd, kd)
+    rows_h = _tap_table(oh_size, height, sh, ph, dh, kh)
+    m_size = (ow_size + sw - 1) // sw
+    buf = np.empty(sw * m_size, dtype=out.dtype)
+    for b in range(nb):
+        for co in range(channels):
+            value = bias[co]
+            plane = cols[b, co]
+            for od in range(od_size):
+                for oh in range(oh_size):
+                    touched = False
+                    for a in range(kd):
+                        i = rows_d[od, a]
+                        if i < 0:
+                            continue
+                        for bb in range(kh):
+                            j = rows_h[oh, bb]
+                            flat = i * height + j - row0
+                            if j < 0 or flat < 0 or flat >= n_rows:
+                                continue
+                            if not touched:
+                                buf[:] = 0.0
+                                touched = True
+                            tap0 = (a * kh + bb) * kw
+                            for c in range(kw):
+                                r, q, k0, k1 = table[c, 0], table[c, 1], table[c, 2], table[c, 3]
+                                src = plane[tap0 + c, flat * width + k0:flat * width + k1]
+                                dst = buf[r * m_size + k0 + q:r * m_size + k1 + q]
+                                for k in range(src.size):
+                                    dst[k] += src[k]
+                    dst_row = out[b, co, od, oh]
+                    if not touched:
+                        if not load:
+                            dst_row[:] = value
+                        continue
+                    if load:
+                        for rw in range(sw):
+                            for m in range((ow_size - rw + sw - 1) // sw):
+                                dst_row[rw + sw * m] += buf[rw * m_size + m]
+                    elif sw == 2:
+                        for m in range(ow_size // 2):
+                            dst_row[2 * m] = buf[m] + value
+                            dst_row[2 * m + 1] = buf[m_size + m] + value
+                        if ow_size % 2:
+                            dst_row[ow_size - 1] = buf[ow_size // 2] + value
+                    else:
+                        for rw in range(sw):
+                            for m in range((ow_size - rw + sw - 1) // sw):
+                                dst_row[rw + sw * m] = buf[rw * m_size + m] + value
+
+
 def disjoint_taps(geometry: ConvGeometry) -> bool:
     """Whether every output element comes from one input element and tap at most: along every
     axis the kernel is at most the stride, with dilation 1 (or a kernel of size 1).
@@ -196,6 +272,38 @@ def disjoint_taps(geometry: ConvGeometry) -> bool:
     """
     return all(k <= s and (d == 1 or k == 1) for k, s, d in
                zip(geometry.kernel_size, geometry.stride, geometry.dilation))
+
+
+def choose_col2im(geometry: ConvGeometry) -> str:
+    """The col2im :func:`conv_transpose_gemm` uses for ``geometry``: the one whose innermost
+    loops are longest.
+
+    - ``'interleave'`` when taps never overlap (:func:`disjoint_taps`): each output element is
+      one entry of the product, so output rows are written as tap rows side by side.
+    - ``'rows'`` when a row of input columns is at least as long as a group's output channels:
+      the product is channel-major and the sums run along rows, one output row at a time.
+    - ``'channels-last'`` otherwise (many channels, short rows): the product is
+      position-major and the sums run along channels.
+
+    Measured on this project's 2-core machine (``'rows'`` time over ``'channels-last'`` time,
+    2 threads): RGB out (64 -> 3 channels, 32 columns) 0.79, vocoder 1D (128 channels, 1024
+    columns) 0.95, 128 -> 64 channels on 64 x 64 inputs 0.57; DCGAN (128 channels, 16 columns)
+    1.14 and the dilated layer (64 channels, 32 columns) 1.16.
+
+    Examples
+    --------
+    >>> from tconv import ConvGeometry
+    >>> choose_col2im(ConvGeometry.for_conv_transpose((128, 64, 2, 2), (128, 64, 64), 2))  # U-Net
+    'interleave'
+    >>> choose_col2im(ConvGeometry.for_conv_transpose((64, 3, 4, 4), (64, 32, 32), 2, 1))  # RGB
+    'rows'
+    >>> choose_col2im(ConvGeometry.for_conv_transpose((256, 128, 4, 4), (256, 16, 16), 2, 1))
+    'channels-last'
+    """
+    if disjoint_taps(geometry):
+        return "interleave"
+    channels = geometry.out_channels // geometry.groups
+    return "rows" if geometry.input_shape[-1] >= channels else "channels-last"
 
 
 def plan(geometry: ConvGeometry, batch: int, buffer_bytes: int, itemsize: int, workers: int
@@ -235,7 +343,8 @@ def plan(geometry: ConvGeometry, batch: int, buffer_bytes: int, itemsize: int, w
 
 
 def conv_transpose_gemm(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, out: np.ndarray,
-                        bias: np.ndarray | None = None, buffer_bytes: int | None = None) -> None:
+                        bias: np.ndarray | None = None, buffer_bytes: int | None = None,
+                        col2im: str | None = None) -> None:
     """Write the transposed convolution of ``x``, plus ``bias``, into ``out`` (BLAS + col2im).
 
     ``out`` is overwritten and may be uninitialized.
@@ -252,6 +361,10 @@ def conv_transpose_gemm(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, ou
     buffer_bytes : int, optional
         Largest total of the column buffers; by default the output's size in bytes (at least
         one input row's columns per worker). Results do not depend on it beyond rounding.
+    col2im : {'interleave', 'rows', 'channels-last'}, optional
+        Which col2im adds the product into ``out``; by default :func:`choose_col2im` decides.
+        ``'interleave'`` needs taps that never overlap (:func:`disjoint_taps`). All three give
+        the same output up to rounding.
 
     Examples
     --------
@@ -263,6 +376,12 @@ def conv_transpose_gemm(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, ou
     >>> out
     array([[[ 1.,  2., 13., 20., 30.]]])
     """
+    if col2im is not None and col2im not in COL2IM:
+        raise ValueError(f"col2im must be one of {COL2IM}, got {col2im!r}")
+    if col2im == "interleave" and not disjoint_taps(geometry):
+        raise ValueError("col2im='interleave' needs taps that never overlap (kernel <= stride "
+                         f"along every axis), got kernel {geometry.kernel_size}, stride "
+                         f"{geometry.stride}, dilation {geometry.dilation}")
     batch = x.shape[0]
     if out.size == 0:
         return
@@ -288,16 +407,19 @@ def conv_transpose_gemm(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, ou
     length = rows * width
     block = max(1, min(out3.shape[4], BLOCK))
     edges = [c_out_g * i // blocks for i in range(blocks + 1)]
-    disjoint = disjoint_taps(geometry)
+    if col2im is None:
+        col2im = choose_col2im(geometry)
+    channel_major = col2im != "channels-last"
     # per (group, channel block): the weight as (C_in_g, taps * channels), columns ordered
-    # (tap, channel) so that col2im reads the channels of one tap contiguously; for disjoint
-    # taps as (channels * taps, C_in_g), so that each tap's run of input columns is contiguous
+    # (tap, channel), for the channels-last col2im (it reads the channels of one tap
+    # contiguously); or channel-major as (channels * taps, C_in_g), so that each (channel, tap)
+    # row of the product is a contiguous run of input positions
     weights = {}
     for g in range(groups):
         w_g = w[g * c_in_g:(g + 1) * c_in_g].reshape(c_in_g, c_out_g, taps)
         for j in range(blocks):
             part = w_g[:, edges[j]:edges[j + 1]]
-            if disjoint:
+            if channel_major:
                 weights[g, j] = np.ascontiguousarray(part.transpose(1, 2, 0)).reshape(-1, c_in_g)
             else:
                 weights[g, j] = np.ascontiguousarray(part.transpose(0, 2, 1)).reshape(c_in_g, -1)
@@ -312,22 +434,26 @@ def conv_transpose_gemm(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, ou
         buffer = np.empty(nb * min(length, spatial) * w_t.size // c_in_g, dtype=x.dtype)
         for start in range(0, spatial, length):
             stop = min(spatial, start + length)
-            if disjoint:
-                # (channels * taps, C_in_g) @ (C_in_g, positions): a window of x's rows
-                cols = buffer[:nb * (stop - start) * w_t.shape[0]].reshape(nb, -1, stop - start)
-                with np.errstate(all="ignore"):
-                    np.matmul(w_t, x_g[:, :, start:stop], out=cols)
-                _interleave(cols.reshape(nb, c1 - c0, taps, stop - start), out_t, bias[c0:c1],
-                            start > 0, start // width, depth, height, width, *stride, *padding,
-                            kd, kh, kw)
-                continue
-            cols = buffer[:nb * (stop - start) * w_t.shape[1]].reshape(nb, stop - start, -1)
-            # (positions, C_in_g) @ (C_in_g, taps * channels): x read transposed, no copy
+            positions = stop - start
+            where = (start > 0, start // width, depth, height, width, *stride, *padding)
+            cols = buffer[:nb * positions * w_t.size // c_in_g]
             with np.errstate(all="ignore"):  # inf/nan inputs propagate as in the other kernels
-                np.matmul(x_g[:, :, start:stop].transpose(0, 2, 1), w_t, out=cols)
-            _col2im(cols.reshape(nb, stop - start, taps, c1 - c0), out_t, bias[c0:c1],
-                    start > 0, start // width, depth, height, width, *stride, *padding,
-                    *dilation, kd, kh, kw, block)
+                if channel_major:
+                    # (channels * taps, C_in_g) @ (C_in_g, positions): a window of x's rows
+                    np.matmul(w_t, x_g[:, :, start:stop], out=cols.reshape(nb, -1, positions))
+                else:
+                    # (positions, C_in_g) @ (C_in_g, taps * channels): x read transposed
+                    np.matmul(x_g[:, :, start:stop].transpose(0, 2, 1), w_t,
+                              out=cols.reshape(nb, positions, -1))
+            if col2im == "interleave":
+                _interleave(cols.reshape(nb, c1 - c0, taps, positions), out_t, bias[c0:c1],
+                            *where, kd, kh, kw)
+            elif col2im == "rows":
+                _col2im_rows(cols.reshape(nb, c1 - c0, taps, positions), out_t, bias[c0:c1],
+                             *where, *dilation, kd, kh, kw)
+            else:
+                _col2im(cols.reshape(nb, positions, taps, c1 - c0), out_t, bias[c0:c1],
+                        *where, *dilation, kd, kh, kw, block)
 
     run_tasks(task, [(n0, g, j) for n0 in range(0, batch, samples) for g in range(groups)
                      for j in range(blocks)])
