@@ -100,11 +100,12 @@ def speedup_chart(report: dict, ax: Any = None, targets: dict | None = None):
         for bar, value in zip(bars, values):
             if not math.isnan(value):
                 ax.annotate(f"{value:.1f}x", (value, bar.get_y() + bar.get_height() / 2),
-                            xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+                            xytext=(3, 0), textcoords="offset points", va="center", fontsize=8,
+                            zorder=3, bbox=dict(facecolor="white", edgecolor="none", pad=0.5))
     for i, r in zip(positions, workloads):
         goal = (targets or {}).get(r["name"])
         if goal:
-            ax.plot([goal, goal], [i - 0.45, i + 0.45], color="black", lw=1.5, ls=":")
+            ax.plot([goal, goal], [i - 0.45, i + 0.45], color="black", lw=1.5, ls=":", zorder=2)
     ax.axvline(1.0, color="black", lw=1)
     ax.set_xscale("log")
     ax.set_yticks(positions, [f"{r['name']} ({r['backend']})" for r in workloads], fontsize=9)
