@@ -435,6 +435,7 @@ def conv_transpose_gemm(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, ou
         for start in range(0, spatial, length):
             stop = min(spatial, start + length)
             positions = stop - start
+            # the chunk (a later chunk adds to out; its first input row) and the geometry
             where = (start > 0, start // width, depth, height, width, *stride, *padding)
             cols = buffer[:nb * positions * w_t.size // c_in_g]
             with np.errstate(all="ignore"):  # inf/nan inputs propagate as in the other kernels
