@@ -149,6 +149,9 @@ def test_col2im_follows_the_longer_of_row_and_channels():
     assert cpu_gemm.choose_col2im(geometry(15, 16)) == "channels-last"
     assert cpu_gemm.choose_col2im(geometry(16, 128)) == "channels-last"  # DCGAN
     assert cpu_gemm.choose_col2im(geometry(16, 128, kernel=2)) == "interleave"  # U-Net-like
+    grouped = ConvGeometry.for_conv_transpose((64, 16, 4, 4), (64, 4, 16), 2, 1, groups=8)
+    assert grouped.out_channels == 128
+    assert cpu_gemm.choose_col2im(grouped) == "rows"  # 16 channels per group, 16 columns
 
 
 @pytest.mark.parametrize("col2im, message", [
