@@ -11,7 +11,7 @@ network and MathJax to settle, and reports:
 - images that did not decode (``naturalWidth == 0``);
 - formulas MathJax did not typeset (a ``.math`` element with no ``mjx-container``) or typeset
   as an error (``mjx-merror``, e.g. an unknown macro);
-- interactive players (``div.tconv-player``, the contract of ``tconv.animate``) whose sliders
+- interactive players (``div.tconv-player``, the contract of ``tconv.course.players``) whose sliders
   do not change their frame: each ``input[type=range]`` is moved with the keyboard (a real
   user event; a hidden slider by an ``input`` event), the ``img.tconv-frame`` must show a new ``data:image/png`` picture that decodes,
   and setting the slider back (value + an ``input`` event, the contract's event) must bring

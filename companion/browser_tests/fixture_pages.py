@@ -1,6 +1,6 @@
 """Small HTML pages, written at test time, that show the checks can pass and can fail.
 
-`player_page` follows the contract of the book's interactive players (``tconv.animate``):
+`player_page` follows the contract of the book's interactive players (``tconv.course.players``):
 a ``div.tconv-player`` with labelled ``input[type=range]`` sliders and one
 ``img.tconv-frame`` whose ``src`` (a ``data:image/png;base64`` URI) changes on the
 slider's ``input`` event; frames are precomputed, the script is inline, nothing is fetched.

@@ -149,7 +149,7 @@ def test_a_player_that_breaks_the_contract_fails(chromium_browser, tmp_path, fau
 
 
 def test_the_player_of_tconv_animate_passes(chromium_browser, tmp_path):
-    # The book's players come from tconv.animate.player: one built here must pass the same
+    # The book's players come from tconv.course.players.player: one built here must pass the same
     # checks, whether or not a chapter of the built book uses it yet.
     import numpy as np
 

@@ -4,26 +4,30 @@ Transposed convolution is ``y = C_K^T x``, where ``C_K`` is the matrix of a conv
 kernel ``K``. tconv builds those matrices (:func:`conv_matrix`, :func:`conv_transpose_matrix`) and
 computes convolutions and transposed convolutions on NumPy arrays with an API that mirrors
 ``torch.nn.functional`` (:func:`conv2d`, :func:`conv_transpose2d`, ...), using Numba kernels on
-the CPU. Every fast path is checked against the explicit matrix.
+the CPU and, optionally, CUDA kernels on an NVIDIA GPU. Every fast path is checked against the
+explicit matrix.
+
+This package is the operator library: it needs NumPy, SciPy and Numba only. The course's
+pictures, players and explorers live in :mod:`tconv.course` (which needs matplotlib).
 
 Examples
 --------
 >>> import numpy as np, tconv
 >>> K = np.arange(1, 10).reshape(3, 3)
->>> tconv.conv_matrix(K, (4, 4)).shape                 # the seed's 4x16 matrix A
+>>> tconv.conv_matrix(K, (4, 4)).shape                 # the worked example's 4x16 matrix A
 (4, 16)
 >>> x = np.ones((1, 1, 2, 2))
 >>> tconv.conv_transpose2d(x, K[None, None].astype(float)).shape
 (1, 1, 4, 4)
 """
 
-from . import examples
 from .arithmetic import (
     conv_output_size,
     conv_transpose_output_size,
     output_padding_for_size,
     same_padding_transpose,
 )
+from .cuda import CUDA_BACKENDS, CudaUnavailableError
 from .functional import (
     BACKENDS,
     conv1d,
@@ -34,16 +38,9 @@ from .functional import (
     conv_transpose3d,
 )
 from .geometry import ConvGeometry
-from .kernels.cuda import CUDA_BACKENDS, CudaUnavailableError
 from .matrix import conv_matrix, conv_transpose_matrix, operator_matrix
-from .single_channel import (
-    conv2d_single,
-    conv_transpose2d_by_zero_insertion,
-    conv_transpose2d_single,
-    insert_zeros,
-)
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "BACKENDS",
@@ -52,19 +49,14 @@ __all__ = [
     "CudaUnavailableError",
     "conv1d",
     "conv2d",
-    "conv2d_single",
     "conv3d",
     "conv_matrix",
     "conv_output_size",
     "conv_transpose1d",
     "conv_transpose2d",
-    "conv_transpose2d_by_zero_insertion",
-    "conv_transpose2d_single",
     "conv_transpose3d",
     "conv_transpose_matrix",
     "conv_transpose_output_size",
-    "examples",
-    "insert_zeros",
     "operator_matrix",
     "output_padding_for_size",
     "same_padding_transpose",

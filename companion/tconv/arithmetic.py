@@ -132,7 +132,7 @@ def conv_output_size(
 
     Examples
     --------
-    >>> conv_output_size(4, 3)          # the seed's example: a 4x4 image, a 3x3 kernel
+    >>> conv_output_size(4, 3)          # the worked example: a 4x4 image, a 3x3 kernel
     2
     >>> conv_output_size((5, 7), 3, stride=2, padding=1)
     (3, 4)
@@ -185,7 +185,7 @@ def conv_transpose_output_size(
 
     Examples
     --------
-    >>> conv_transpose_output_size(2, 3)       # the seed's 2x2 -> 4x4
+    >>> conv_transpose_output_size(2, 3)       # the worked example's 2x2 -> 4x4
     4
     >>> conv_transpose_output_size((16, 16), 4, stride=2, padding=1)   # a DCGAN layer doubles
     (32, 32)

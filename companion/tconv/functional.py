@@ -1,22 +1,41 @@
 """PyTorch-compatible functions: convolution and transposed convolution on NumPy arrays.
 
 Names, argument order, weight layouts and output sizes follow ``torch.nn.functional``, so any
-result can be checked against PyTorch. Every call checks and normalizes its arguments once into a
-:class:`~tconv.geometry.ConvGeometry` before any work, then hands that to a backend.
+result can be checked against PyTorch. Every call goes the same way:
+
+1. the arrays are checked (:func:`tconv._validate.operator_arrays`: types, ranks, dtypes);
+2. the arguments become a :class:`~tconv.geometry.ConvGeometry`, which checks them, and the
+   output's size is checked against this machine's memory, all before any work;
+3. the geometry is trimmed to what can reach the output (:meth:`~tconv.ConvGeometry.trimmed`);
+4. the arrays are made C-contiguous, aligned, native-endian and of the compute dtype;
+5. the backend named in :data:`TRANSPOSE_BACKENDS` (or chosen for ``"auto"``) computes it.
+
+Steps 1 and 4 run on every call. The rest depends only on shapes, dtypes and the other
+arguments, so for a call made of plain values (Python ints, tuples of ints, strings) it is
+remembered (:func:`functools.lru_cache`): a small call then costs a few microseconds, as
+PyTorch's does.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-from typing import Any, Sequence, Union
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
-from ._validate import as_numeric_array, compute_dtype
-from .geometry import ConvGeometry, Padding, _is_plain_key
-from .kernels import cpu, cpu_direct, cpu_gemm
+from . import cuda
+from ._validate import (
+    check_allocation,
+    check_bias,
+    is_device_array,
+    operator_arrays,
+    prepared,
+)
+from .geometry import ConvGeometry, Padding, Trim
+from .kernels import direct, gemm, loops
 from .kernels.auto import choose_backend
-from .kernels import cuda as _cuda  # light: numba.cuda is imported only when a CUDA backend runs
 from .matrix import operator_matrix
 
 __all__ = [
@@ -27,115 +46,164 @@ __all__ = [
     "conv_transpose2d",
     "conv_transpose3d",
     "BACKENDS",
+    "TRANSPOSE_BACKENDS",
 ]
 
-#: The CPU backends of the transposed convolution. ``"auto"`` picks ``"direct"`` or ``"gemm"``
-#: by :func:`tconv.kernels.auto.choose_backend`.
-BACKENDS = ("auto", "matrix", "scatter", "gather", "direct", "gemm")
-# Every backend name a call accepts: the CPU ones and the GPU ones (tconv.CUDA_BACKENDS).
-_ALL_BACKENDS = BACKENDS + _cuda.CUDA_BACKENDS
-
 IntOrSeq = Union[int, Sequence[int]]
-_MAX_BYTES = int(np.iinfo(np.intp).max)
-_KERNEL_AXES = {1: "k", 2: "kH, kW", 3: "kD, kH, kW"}
 
 
-# --- argument handling ----------------------------------------------------------------------
-def _arrays(ndim: int, name: str, input: Any, weight: Any, bias: Any):
-    """Check types and ranks; return (input, weight, bias, compute dtype, batched)."""
-    x = as_numeric_array(input, "input")
-    w = as_numeric_array(weight, "weight")
-    dtype = compute_dtype(x, "input")
-    if w.ndim != ndim + 2:
-        channels = "C_in, C_out/groups" if name.startswith("conv_transpose") else "C_out, C_in/groups"
-        raise ValueError(
-            f"weight of {name} must be {ndim + 2}-D ({channels}, {_KERNEL_AXES[ndim]}), "
-            f"got shape {w.shape}"
-        )
-    if x.ndim not in (ndim + 1, ndim + 2):
-        raise ValueError(
-            f"input of {name} must be {ndim + 2}-D (N, C, *spatial) or {ndim + 1}-D (C, *spatial) "
-            f"with {ndim} spatial dimension{'s' if ndim > 1 else ''}, got shape {x.shape}"
-        )
-    b = None
+def _by_matrix(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray,
+               bias: np.ndarray | None = None) -> np.ndarray:
+    """The ``"matrix"`` backend: the sparse matrix ``C_K^T`` times every flattened sample."""
+    matrix = operator_matrix(geometry, w, sparse=True)
+    flat = x.reshape(x.shape[0], geometry.input_numel)
+    out = np.asarray((matrix @ flat.T).T, dtype=x.dtype).reshape(
+        (x.shape[0], geometry.out_channels, *geometry.output_shape))
     if bias is not None:
-        b = as_numeric_array(bias, "bias")
-    return x, w, b, dtype, x.ndim == ndim + 2
-
-
-def _check_bias(bias: np.ndarray | None, channels: int) -> None:
-    if bias is not None and bias.shape != (channels,):
-        raise ValueError(
-            f"bias must be 1-D with one value per output channel, shape ({channels},), "
-            f"got shape {bias.shape}"
-        )
-
-
-def _prepared(array: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """A C-contiguous, writable array of ``dtype``; the caller's array is never modified."""
-    result = np.ascontiguousarray(array, dtype=dtype)
-    if not result.flags.writeable:  # read-only arrays would compile a second kernel variant
-        result = result.copy()
-    return result
-
-
-def _output(geometry: ConvGeometry, batch: int, bias: np.ndarray | None, dtype: np.dtype,
-            fill: bool = True) -> np.ndarray:
-    """The output array, holding the bias (the kernels add into it); uninitialized if not ``fill``."""
-    shape = (batch, geometry.out_channels, *geometry.output_shape)
-    if math.prod(shape) * dtype.itemsize > _MAX_BYTES:
-        raise ValueError(
-            f"the output would have shape {shape}, larger than any array can be; check stride "
-            f"{geometry.stride}, padding {geometry.padding} and dilation {geometry.dilation}"
-        )
-    if not fill:
-        return np.empty(shape, dtype=dtype)
-    if bias is None:
-        return np.zeros(shape, dtype=dtype)
-    out = np.empty(shape, dtype=dtype)
-    out[...] = bias.astype(dtype).reshape((1, -1) + (1,) * geometry.ndim)
+        out += bias.reshape((1, -1) + (1,) * geometry.ndim)
     return out
 
 
-# --- small calls ----------------------------------------------------------------------------
-# A call of the direct kernel that is small enough for the serial kernel costs a few
-# microseconds, less than checking its arguments. After one full call with plain arguments
-# (Python ints, tuples of ints, strings), the same call (same shapes, dtypes and arguments, no
-# bias, backend "auto", C-contiguous writeable NumPy arrays of one float dtype) goes straight to
-# the prepared kernel: the arguments were already checked, and a bad one never gets here.
-_SMALL_CALLS: dict = {}
+#: The backends of the transposed convolution, by name. Each is called as
+#: ``backend(geometry, x, w, bias)`` with the trimmed geometry and checked, batched arrays
+#: (``bias`` may be None) and returns a new output ``(N, C_out, *output_shape)``.
+TRANSPOSE_BACKENDS: dict[str, Callable[..., Any]] = {
+    "matrix": _by_matrix,
+    "scatter": loops.conv_transpose_scatter,
+    "gather": loops.conv_transpose_gather,
+    "direct": direct.conv_transpose_direct,
+    "gemm": gemm.conv_transpose_gemm,
+    "cuda": cuda.conv_transpose_gather,
+    "cuda_scatter": cuda.conv_transpose_scatter,
+}
+
+#: The CPU backends of the transposed convolution. ``"auto"`` picks ``"direct"`` or ``"gemm"``
+#: by :func:`tconv.kernels.auto.choose_backend` (and ``"cuda"`` for a device-array input).
+BACKENDS = ("auto",) + tuple(name for name in TRANSPOSE_BACKENDS
+                             if name not in cuda.CUDA_BACKENDS)
+
+_NAMES = ", ".join(map(repr, ("auto", *TRANSPOSE_BACKENDS)))
 
 
-def _ready(array: np.ndarray) -> bool:
-    flags = array.flags
-    return flags.c_contiguous and flags.writeable
+# --- what a call needs besides its arrays -----------------------------------------------------
+@dataclass(frozen=True)
+class _Plan:
+    """The checked description of one call: everything but the arrays' values."""
+
+    geometry: ConvGeometry  # the operator as asked for
+    trim: Trim  # the part that reaches the output (trim.geometry runs)
+    backend: str  # the backend that computes it (resolved for "auto")
+    batched: bool
+    devices: bool  # an array lives in GPU memory
+    trimmed: bool  # trim.geometry is smaller than geometry
 
 
-def _remember_small_call(ndim, input, weight, stride, padding, output_padding, groups,
-                         dilation, geometry, batch, dtype) -> None:
-    if not (type(input) is np.ndarray and type(weight) is np.ndarray
-            and input.dtype == dtype and weight.dtype == dtype
-            and cpu_direct.direct_work(geometry, batch) < cpu_direct.SERIAL_WORK_LIMIT):
-        return
-    key = (ndim, input.shape, input.dtype.char, weight.shape, weight.dtype.char, stride,
-           padding, output_padding, groups, dilation)
-    if _is_plain_key(key):
-        if len(_SMALL_CALLS) >= 256:
-            _SMALL_CALLS.clear()
-        _SMALL_CALLS[key] = cpu_direct.small_call(geometry, batch, dtype)
+def _is_plain(value: Any) -> bool:
+    """A Python int or str, or a tuple of Python ints: values that compare equal only when the
+    arguments are the same (unlike ``1 == 1.0 == True``), so they can key the plan cache."""
+    kind = type(value)
+    if kind is int or kind is str:
+        return True
+    return kind is tuple and all(type(item) is int for item in value)
+
+
+def _make_plan(transposed: bool, ndim: int, x_shape: tuple, dtype: np.dtype, w_shape: tuple,
+               b_shape: tuple | None, stride: Any, padding: Any, output_padding: Any,
+               groups: Any, dilation: Any, backend: str, on_device: bool,
+               devices: bool) -> _Plan:
+    batched = len(x_shape) == ndim + 2
+    sample = x_shape[1:] if batched else x_shape
+    if transposed:
+        geometry = ConvGeometry.for_conv_transpose(w_shape, sample, stride, padding,
+                                                   output_padding, dilation, groups)
+    else:
+        geometry = ConvGeometry.for_conv(w_shape, sample, stride, padding, dilation, groups)
+    check_bias(b_shape, geometry.out_channels)
+    shape = ((x_shape[0],) if batched else ()) + (geometry.out_channels, *geometry.output_shape)
+    check_allocation(math.prod(shape) * dtype.itemsize,
+                     f"the output, of shape {shape} and dtype {dtype},",
+                     f"check stride {geometry.stride}, padding {geometry.padding} and "
+                     f"dilation {geometry.dilation}")
+    trim = geometry.trimmed()
+    if backend == "auto":
+        backend = "cuda" if on_device else choose_backend(trim.geometry)
+    if devices and backend not in cuda.CUDA_BACKENDS:
+        raise TypeError(f"an array lives in GPU memory, but backend {backend!r} runs on the "
+                        f"CPU: use backend='cuda', 'cuda_scatter' or 'auto', or copy the data "
+                        f"to the host")
+    return _Plan(geometry, trim, backend, batched, devices, trim.geometry is not geometry)
+
+
+_remembered_plan = functools.lru_cache(maxsize=1024)(_make_plan)
+
+
+def _plan(transposed: bool, ndim: int, name: str, input: Any, weight: Any, bias: Any,
+          stride: Any, padding: Any, output_padding: Any, groups: Any, dilation: Any,
+          backend: str):
+    """Check everything of a call; return the plan, the checked arrays and the dtype."""
+    x, w, b, dtype, batched = operator_arrays(ndim, name, input, weight, bias, devices=True)
+    if type(input) is np.ndarray and type(weight) is np.ndarray and \
+            (bias is None or type(bias) is np.ndarray):
+        on_device = devices = False
+    else:
+        on_device = is_device_array(input)
+        devices = on_device or is_device_array(weight) or is_device_array(bias)
+    args = (transposed, ndim, x.shape, dtype, w.shape, None if b is None else b.shape, stride,
+            padding, output_padding, groups, dilation, backend, on_device, devices)
+    plain = (_is_plain(stride) and _is_plain(padding) and _is_plain(output_padding)
+             and _is_plain(groups) and _is_plain(dilation))
+    plan = (_remembered_plan if plain else _make_plan)(*args)
+    if devices:  # the CUDA backends read device arrays in place, host data as checked
+        x = cuda.device_view(input, "input") if on_device else x
+        w = cuda.device_view(weight, "weight") if is_device_array(weight) else w
+        if b is not None and is_device_array(bias):
+            b = cuda.device_view(bias, "bias")
+    return plan, x, w, b, dtype
+
+
+def _run(plan: _Plan, kernel: Callable[..., Any], x: Any, w: Any, b: Any,
+         dtype: np.dtype) -> Any:
+    """Prepare the arrays, run ``kernel`` on the trimmed operator, and shape the result."""
+    if plan.devices:  # host data among device arrays: checked here, copied by the backend
+        on_host = not is_device_array(x)
+        x = prepared(x, dtype) if on_host else x
+        w = w if is_device_array(w) else prepared(w, dtype)
+        b = b if b is None or is_device_array(b) else prepared(b, dtype)
+    else:
+        on_host = True
+        x, w = prepared(x, dtype), prepared(w, dtype)
+        b = None if b is None else prepared(b, dtype)
+    if not plan.batched:
+        x = x.reshape((1,) + tuple(x.shape))
+    trim = plan.trim
+    if plan.trimmed:
+        where = (slice(None), slice(None))
+        if plan.geometry.transposed:  # the input loses the elements that reach nothing
+            index = where + tuple(slice(s.start, s.stop) for s in trim.small)
+            x = prepared(x[index], dtype) if on_host else cuda.window(x, _full(index, x))
+        taps = where + trim.taps
+        w = cuda.window(w, _full(taps, w)) if is_device_array(w) else prepared(w[taps], dtype)
+    out = kernel(trim.geometry, x, w, b)
+    if plan.trimmed and not plan.geometry.transposed:
+        # a convolution computes the output elements that read the input; the others hold
+        # the bias alone
+        full = loops.filled_output(plan.geometry, out.shape[0], b, out.dtype)
+        full[(slice(None), slice(None)) + trim.small] = out
+        out = full
+    return out if plan.batched else out[0]
+
+
+def _full(index: tuple, array: Any) -> tuple[slice, ...]:
+    """``index`` with every slice's ``None`` bounds made explicit for ``array``'s shape."""
+    return tuple(slice(s.start or 0, n if s.stop is None else s.stop)
+                 for s, n in zip(index, array.shape))
 
 
 # --- convolution ----------------------------------------------------------------------------
 def _conv(ndim: int, input, weight, bias, stride, padding, dilation, groups) -> np.ndarray:
-    name = f"conv{ndim}d"
-    x, w, b, dtype, batched = _arrays(ndim, name, input, weight, bias)
-    sample_shape = x.shape[1:] if batched else x.shape
-    geometry = ConvGeometry.for_conv(w.shape, sample_shape, stride, padding, dilation, groups)
-    _check_bias(b, geometry.out_channels)
-    xb = _prepared(x if batched else x[None], dtype)
-    out = _output(geometry, xb.shape[0], b, dtype)
-    cpu.conv_direct(geometry, xb, _prepared(w, dtype), out)
-    return out if batched else out[0]
+    plan, x, w, b, dtype = _plan(False, ndim, f"conv{ndim}d", input, weight, bias, stride,
+                                 padding, 0, groups, dilation, "loops")
+    return _run(plan, loops.conv_direct, x, w, b, dtype)
 
 
 def conv1d(input: Any, weight: Any, bias: Any = None, stride: IntOrSeq = 1, padding: Padding = 0,
@@ -224,56 +292,14 @@ def conv3d(input: Any, weight: Any, bias: Any = None, stride: IntOrSeq = 1, padd
 # --- transposed convolution -----------------------------------------------------------------
 def _conv_transpose(ndim: int, input, weight, bias, stride, padding, output_padding, groups,
                     dilation, backend) -> np.ndarray:
-    if backend == "auto" and bias is None and type(input) is np.ndarray \
-            and type(weight) is np.ndarray:  # a small call seen before: skip the preparation
-        key = (ndim, input.shape, input.dtype.char, weight.shape, weight.dtype.char, stride,
-               padding, output_padding, groups, dilation)
-        if _is_plain_key(key):
-            call = _SMALL_CALLS.get(key)
-            if call is not None and _ready(input) and _ready(weight):
-                out = call(input, weight)
-                return out if input.ndim == ndim + 2 else out[0]
-    name = f"conv_transpose{ndim}d"
-    # CUDA backends (and "auto" on an input that lives on a GPU) are handled in kernels/cuda.py.
-    if _cuda.wants_cuda(backend, input):
-        return _cuda.conv_transpose(ndim, input, weight, bias, stride, padding, output_padding,
-                                    groups, dilation, backend)
     if not isinstance(backend, str):
-        raise TypeError(f"backend must be a string, one of {', '.join(map(repr, _ALL_BACKENDS))}; "
-                        f"got {backend!r} of type {type(backend).__name__}")
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(map(repr, _ALL_BACKENDS))}, "
-                         f"got {backend!r}")
-    x, w, b, dtype, batched = _arrays(ndim, name, input, weight, bias)
-    sample_shape = x.shape[1:] if batched else x.shape
-    geometry = ConvGeometry.for_conv_transpose(
-        w.shape, sample_shape, stride, padding, output_padding, dilation, groups
-    )
-    _check_bias(b, geometry.out_channels)
-    xb = _prepared(x if batched else x[None], dtype)
-    wp = _prepared(w, dtype)
-    auto = backend == "auto"
-    if auto:
-        backend = choose_backend(geometry)
-    if backend in ("direct", "gemm"):  # these write every output element, bias included
-        out = _output(geometry, xb.shape[0], None, dtype, fill=False)
-        if auto and backend == "direct" and b is None:
-            _remember_small_call(ndim, input, weight, stride, padding, output_padding, groups,
-                                 dilation, geometry, xb.shape[0], dtype)
-        kernel = (cpu_direct.conv_transpose_direct if backend == "direct"
-                  else cpu_gemm.conv_transpose_gemm)
-        kernel(geometry, xb, wp, out, None if b is None else _prepared(b, dtype))
-        return out if batched else out[0]
-    out = _output(geometry, xb.shape[0], b, dtype)
-    if backend == "matrix":
-        matrix = operator_matrix(geometry, wp, sparse=True)
-        flat = xb.reshape(xb.shape[0], geometry.input_numel)
-        out += (matrix @ flat.T).T.reshape(out.shape)
-    elif backend == "scatter":
-        cpu.conv_transpose_scatter(geometry, xb, wp, out)
-    else:
-        cpu.conv_transpose_gather(geometry, xb, wp, out)
-    return out if batched else out[0]
+        raise TypeError(f"backend must be a string, one of {_NAMES}; got {backend!r} of type "
+                        f"{type(backend).__name__}")
+    if backend != "auto" and backend not in TRANSPOSE_BACKENDS:
+        raise ValueError(f"backend must be one of {_NAMES}, got {backend!r}")
+    plan, x, w, b, dtype = _plan(True, ndim, f"conv_transpose{ndim}d", input, weight, bias,
+                                 stride, padding, output_padding, groups, dilation, backend)
+    return _run(plan, TRANSPOSE_BACKENDS[plan.backend], x, w, b, dtype)
 
 
 _TRANSPOSE_DOC = """{ndim}-D transposed convolution, as ``torch.nn.functional.conv_transpose{ndim}d``.
@@ -310,13 +336,13 @@ _TRANSPOSE_DOC = """{ndim}-D transposed convolution, as ``torch.nn.functional.co
         element's scaled kernel into the output (Numba); ``'gather'`` sums, for each output
         element, the inputs that reach it (Numba), which equals inserting zeros between inputs
         and convolving with the flipped kernel. ``'direct'`` is a vectorized row kernel for few
-        channels per group (:mod:`tconv.kernels.cpu_direct`); ``'gemm'`` a BLAS matrix product
-        followed by col2im for channel-heavy layers (:mod:`tconv.kernels.cpu_gemm`).
+        channels per group (:mod:`tconv.kernels.direct`); ``'gemm'`` a BLAS matrix product
+        followed by col2im for channel-heavy layers (:mod:`tconv.kernels.gemm`).
         ``'auto'`` picks ``'direct'`` when ``C_in/groups * C_out/groups <= 16``, else
         ``'gemm'`` (:func:`tconv.kernels.auto.choose_backend`), and ``'cuda'`` when ``input``
         is a device array. All agree to rounding.
 
-        The GPU backends (numba.cuda, :mod:`tconv.kernels.cuda`). ``'cuda'``: one GPU thread
+        The GPU backends (numba.cuda, :mod:`tconv.cuda`). ``'cuda'``: one GPU thread
         per output element, deterministic. ``'cuda_scatter'``: one thread per input element
         with atomic adds, so float sums happen in a varying order and results are not bitwise
         reproducible (as PyTorch's ConvTranspose on CUDA). NumPy input is copied to the GPU and
@@ -376,7 +402,7 @@ conv_transpose1d.__doc__ = _TRANSPOSE_DOC.format(
 )
 conv_transpose2d.__doc__ = _TRANSPOSE_DOC.format(
     ndim=2, spatial="H, W", kernel="kH, kW", spatial_out="H_out, W_out",
-    example="""    The seed's example: a 2x2 input and a 3x3 kernel give a 4x4 output.
+    example="""    The worked example: a 2x2 input and a 3x3 kernel give a 4x4 output.
 
     >>> import numpy as np
     >>> x = np.array([[[[1.0, 0.0], [0.0, 0.0]]]])

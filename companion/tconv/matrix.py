@@ -16,7 +16,14 @@ from typing import Any, Sequence, Union
 import numpy as np
 import scipy.sparse
 
-from ._validate import as_int, as_numeric_array
+from ._validate import (
+    as_bool,
+    as_int,
+    as_numeric_array,
+    as_shape,
+    check_allocation,
+    readable_bytes,
+)
 from .geometry import ConvGeometry, Padding
 
 __all__ = [
@@ -76,7 +83,7 @@ def conv_matrix(
 
     Examples
     --------
-    The seed's example: a 3x3 kernel on a 4x4 image gives a 4x16 matrix.
+    The worked example: a 3x3 kernel on a 4x4 image gives a 4x16 matrix.
 
     >>> import numpy as np
     >>> K = np.arange(1, 10).reshape(3, 3)
@@ -150,7 +157,7 @@ def conv_transpose_matrix(
 
 def operator_matrix(
     geometry: ConvGeometry,
-    weight: np.ndarray,
+    weight: Any,
     *,
     sparse: bool = False,
     max_dense_bytes: int = DEFAULT_MAX_DENSE_BYTES,
@@ -161,29 +168,59 @@ def operator_matrix(
     ----------
     geometry : ConvGeometry
         A checked description (convolution or transposed convolution).
-    weight : numpy.ndarray
+    weight : array_like
         Shape ``geometry.weight_shape``; the matrix has its dtype.
     sparse, max_dense_bytes
         As :func:`conv_matrix`.
+
+    Raises
+    ------
+    TypeError
+        A ``geometry`` that is not a :class:`~tconv.ConvGeometry`, a non-numeric weight, or a
+        ``sparse`` that is not a bool.
+    ValueError
+        A weight of the wrong shape, a dense matrix beyond ``max_dense_bytes``, or a matrix
+        larger than this machine's memory.
+
+    Examples
+    --------
+    >>> g = ConvGeometry.for_conv_transpose((1, 1, 2), (1, 2))
+    >>> operator_matrix(g, [[[1, 2]]])
+    array([[1, 0],
+           [2, 1],
+           [0, 2]])
     """
-    if not isinstance(sparse, bool):
-        raise TypeError(f"sparse must be True or False, got {sparse!r}")
-    max_dense_bytes = as_int(max_dense_bytes, "max_dense_bytes", minimum=0)
+    if not isinstance(geometry, ConvGeometry):
+        raise TypeError(f"geometry must be a tconv.ConvGeometry, got {type(geometry).__name__}")
+    weight = as_numeric_array(weight, "weight")
+    sparse = as_bool(sparse, "sparse")
+    max_dense_bytes = as_int(max_dense_bytes, "max_dense_bytes", minimum=0, maximum=None)
     if tuple(weight.shape) != geometry.weight_shape:
         raise ValueError(
             f"weight must have shape {geometry.weight_shape} for this geometry, got {weight.shape}"
         )
     shape = geometry.matrix_shape
-    if not sparse:
+    pairs = _pairs(geometry)
+    nonzeros = geometry.weight_shape[0] * geometry.weight_shape[1] * math.prod(
+        len(p[0]) for p in pairs)
+    if sparse:
+        # the (row, column, value) triplets, as much again while SciPy converts them, and
+        # the CSR row pointers
+        check_allocation(2 * nonzeros * (16 + weight.dtype.itemsize) + 8 * (shape[0] + 1),
+                         f"a sparse matrix of shape {shape} with {nonzeros} stored entries",
+                         "check stride, padding and dilation")
+    else:
         nbytes = shape[0] * shape[1] * weight.dtype.itemsize
         if nbytes > max_dense_bytes:
             raise ValueError(
                 f"a dense matrix of shape {shape} and dtype {weight.dtype} would take "
-                f"{_readable(nbytes)}, more than max_dense_bytes={max_dense_bytes} "
-                f"({_readable(max_dense_bytes)}); pass sparse=True for a scipy.sparse "
-                f"CSR matrix, which stores only the {_entry_bound(geometry)} or fewer non-zeros"
+                f"{readable_bytes(nbytes)}, more than max_dense_bytes={max_dense_bytes} "
+                f"({readable_bytes(max_dense_bytes)}); pass sparse=True for a scipy.sparse "
+                f"CSR matrix, which stores only its {nonzeros} entries"
             )
-    small, large, values = _entries(geometry, weight)
+        check_allocation(nbytes + nonzeros * 16, f"a dense matrix of shape {shape} and dtype "
+                         f"{weight.dtype}", "pass sparse=True")
+    small, large, values = _entries(geometry, weight, pairs)
     rows, cols = (large, small) if geometry.transposed else (small, large)
     if sparse:
         return scipy.sparse.coo_array((values, (rows, cols)), shape=shape).tocsr()
@@ -192,35 +229,48 @@ def operator_matrix(
     return dense
 
 
-def _readable(nbytes: int) -> str:
-    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if nbytes >= size:
-            return f"{nbytes / size:.1f} {unit}"
-    return f"{nbytes} bytes"
+def _pairs(geometry: ConvGeometry) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per dimension, every (small position, tap, large position) with
+    ``large = small * stride - padding + tap * dilation`` inside the large grid.
+
+    The bounds of each tap's run of small positions are computed with Python ints, so no
+    index overflows whatever the stride, padding and dilation; the positions themselves lie in
+    the grids.
+    """
+    pairs = []
+    for n, k, s, b, d, large in zip(geometry.small_shape, geometry.kernel_size,
+                                    geometry.stride, geometry.padding, geometry.dilation,
+                                    geometry.large_shape):
+        small_pos, taps, large_pos = [], [], []
+        for t in range(k):
+            offset = t * d - b  # the large position of small position 0 through tap t
+            first = max(0, -(offset // s))  # ceil(-offset / s)
+            stop = min(n, -((offset - large) // s))  # ceil((large - offset) / s)
+            if stop > first:
+                run = np.arange(stop - first, dtype=np.int64)
+                small_pos.append(first + run)
+                taps.append(np.full(stop - first, t, dtype=np.int64))
+                large_pos.append(first * s + offset + run * s)
+        empty = np.zeros(0, dtype=np.int64)
+        pairs.append(tuple(np.concatenate(p) if p else empty
+                           for p in (small_pos, taps, large_pos)))
+    return pairs
 
 
-def _entry_bound(geometry: ConvGeometry) -> int:
-    """Number of (channel pair, position, tap) combinations: an upper bound on the non-zeros."""
-    small_shape = geometry.input_shape if geometry.transposed else geometry.output_shape
-    channel_pairs = geometry.weight_shape[0] * geometry.weight_shape[1]
-    return channel_pairs * math.prod(small_shape) * math.prod(geometry.kernel_size)
-
-
-def _entries(geometry: ConvGeometry, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Flat (small index, large index, value) of every non-skipped pair of the operator.
+def _entries(geometry: ConvGeometry, weight: np.ndarray,
+             pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flat (small index, large index, value) of every pair of the operator.
 
     The *small* side is the convolution's output (the transposed convolution's input), whose
-    channels run along ``weight.shape[0]``; the *large* side is the convolution's input.
+    channels run along ``weight.shape[0]``; the *large* side is the convolution's input. Only
+    the pairs inside the grids are formed (from :func:`_pairs`), one axis per dimension.
     """
     n = geometry.ndim
-    if geometry.transposed:
-        small_shape, large_shape = geometry.input_shape, geometry.output_shape
-    else:
-        small_shape, large_shape = geometry.output_shape, geometry.input_shape
+    small_shape, large_shape = geometry.small_shape, geometry.large_shape
     small_channels, per_group = weight.shape[0], weight.shape[1]
-    groups = geometry.groups
-    # Axes of every array below: (small channel, weight.shape[1] channel, *small pos, *taps).
-    axes = 2 + 2 * n
+    # Axes of every array below: (small channel, weight.shape[1] channel, pairs of dim 0, ...).
+    axes = 2 + n
 
     def along(values: np.ndarray, axis: int) -> np.ndarray:
         shape = [1] * axes
@@ -228,43 +278,35 @@ def _entries(geometry: ConvGeometry, weight: np.ndarray) -> tuple[np.ndarray, np
         return values.reshape(shape)
 
     a = np.arange(small_channels)
-    group = a // (small_channels // groups)
+    group = a // (small_channels // geometry.groups)
     small_index = along(a, 0) * math.prod(small_shape)
-    large_channel = along(group, 0) * per_group + along(np.arange(per_group), 1)
-    large_index = large_channel * math.prod(large_shape)
-    valid = np.ones((1,) * axes, dtype=bool)
+    large_index = (along(group, 0) * per_group + along(np.arange(per_group), 1)) * math.prod(
+        large_shape)
+    tap_index = along(a, 0) * weight[0].size + along(np.arange(per_group), 1) * weight[0, 0].size
     small_step, large_step = math.prod(small_shape), math.prod(large_shape)
-    for j in range(n):
+    tap_step = math.prod(geometry.kernel_size)
+    for j, (small_pos, taps, large_pos) in enumerate(pairs):
         small_step //= small_shape[j]
         large_step //= large_shape[j]
-        small_pos = along(np.arange(small_shape[j]), 2 + j)
-        tap = along(np.arange(geometry.kernel_size[j]), 2 + n + j)
-        large_pos = small_pos * geometry.stride[j] - geometry.padding[j] + tap * geometry.dilation[j]
-        valid = valid & (large_pos >= 0) & (large_pos < large_shape[j])
-        small_index = small_index + small_pos * small_step
-        large_index = large_index + large_pos * large_step
-    full = np.broadcast_shapes(small_index.shape, large_index.shape, valid.shape)
-    valid = np.broadcast_to(valid, full)
-    values = np.broadcast_to(weight.reshape(weight.shape[:2] + (1,) * n + weight.shape[2:]), full)
+        tap_step //= geometry.kernel_size[j]
+        small_index = small_index + along(small_pos, 2 + j) * small_step
+        large_index = large_index + along(large_pos, 2 + j) * large_step
+        tap_index = tap_index + along(taps, 2 + j) * tap_step
+    full = np.broadcast_shapes(small_index.shape, large_index.shape, tap_index.shape)
     return (
-        np.broadcast_to(small_index, full)[valid],
-        np.broadcast_to(large_index, full)[valid],
-        values[valid],
+        np.broadcast_to(small_index, full).ravel(),
+        np.broadcast_to(large_index, full).ravel(),
+        weight.ravel()[np.broadcast_to(tap_index, full).ravel()],
     )
 
 
 def _as_full_weight(weight: Any, input_shape: Sequence[int]) -> tuple[np.ndarray, tuple[int, ...]]:
     """Accept a plain kernel (``input_shape`` spatial) or a full weight (``(C, *spatial)``)."""
     weight = as_numeric_array(weight, "weight")
-    if not isinstance(input_shape, (tuple, list)) or not all(
-        isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_))
-        for i in input_shape
-    ):
-        raise TypeError(f"input_shape must be a tuple of ints, got {input_shape!r}")
-    input_shape = tuple(int(i) for i in input_shape)
-    if any(i < 1 for i in input_shape):
-        raise ValueError(f"input_shape must hold sizes >= 1 (channels and spatial sizes), "
-                         f"got {input_shape}")
+    input_shape = as_shape(input_shape, "input_shape")
+    if weight.ndim == 0:
+        raise ValueError("weight must be a kernel with 1 to 3 dimensions, or a full weight "
+                         "(channels, channels/groups, *kernel_size); got a 0-d array (shape ())")
     if weight.size == 0:
         raise ValueError(f"weight must have no zero-size dimension, got shape {weight.shape}")
     if weight.ndim == len(input_shape):

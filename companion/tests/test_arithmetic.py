@@ -16,6 +16,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import tconv
+from tconv.course import single_channel
 
 EXAMPLES = settings(deadline=None, max_examples=150)
 
@@ -331,7 +332,7 @@ def test_transpose_equals_stride_one_conv_of_the_stretched_input(case):
     assume(p <= k_hat - 1)
     i_t = tconv.conv_output_size(i, k, s, p, d)
     a = (i + 2 * p - k_hat) % s
-    stretched = tconv.insert_zeros(np.ones((i_t, 1)), s)
+    stretched = single_channel.insert_zeros(np.ones((i_t, 1)), s)
     assert stretched.shape == (i_t + (i_t - 1) * (s - 1), 1)
     o_direct = tconv.conv_output_size(stretched.shape[0] + a, k, 1, k_hat - p - 1, d)
     assert o_direct == tconv.conv_transpose_output_size(i_t, k, s, p, a, d) == i

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from numba import cuda
 
 import tconv
-from tconv.kernels import cuda as tcuda
+from tconv import cuda as tcuda
+from tconv._validate import is_device_array
 
 from conftest import ON_GPU, cases
 
@@ -18,7 +19,7 @@ CPU_BACKENDS = [b for b in tconv.BACKENDS if b not in CUDA_BACKENDS]
 
 
 def host(array) -> np.ndarray:
-    assert tcuda.is_device_array(array), f"expected a device array, got {type(array).__name__}"
+    assert is_device_array(array), f"expected a device array, got {type(array).__name__}"
     return array.copy_to_host()
 
 
@@ -111,7 +112,6 @@ def test_auto_keeps_host_data_on_the_cpu(rng):
     """'auto' with NumPy input never touches the CUDA path, even here where it would work."""
     x = rng.standard_normal((1, 2, 3, 3))
     w = rng.standard_normal((2, 1, 2, 2))
-    assert not tcuda.wants_cuda("auto", x)
     y = tconv.conv_transpose2d(x, w, backend="auto")
     assert isinstance(y, np.ndarray)
     np.testing.assert_allclose(y, tconv.conv_transpose2d(x, w, backend="matrix"), atol=1e-12)
@@ -163,7 +163,7 @@ def test_an_empty_batch_gives_an_empty_result_like_the_cpu(backend):
     assert host(y_device).shape == (0, 2, 4)
 
 
-def test_the_seed_example_on_the_gpu_path():
+def test_the_worked_example_on_the_gpu_path():
     """The course's 2x2 input and 3x3 kernel: the first input element stamps the kernel."""
     x = np.array([[[[1.0, 0.0], [0.0, 0.0]]]])
     w = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
@@ -174,20 +174,34 @@ def test_the_seed_example_on_the_gpu_path():
 
 
 # --- dispatch ------------------------------------------------------------------------------
-def test_wants_cuda_follows_the_backend_and_where_the_input_lives(rng):
+def test_auto_follows_where_the_input_lives_and_cpu_backends_refuse_device_arrays(rng):
     x = rng.standard_normal((1, 1, 2))
-    assert tcuda.wants_cuda("cuda", x) and tcuda.wants_cuda("cuda_scatter", x)
-    assert not tcuda.wants_cuda("auto", x)
-    assert not tcuda.wants_cuda("gather", cuda.to_device(x))  # an explicit CPU backend
-    assert tcuda.wants_cuda("auto", cuda.to_device(x))
-    assert not tcuda.wants_cuda(["cuda"], x)  # a bad backend is the caller's to report
-    assert tcuda.wants_cuda("auto", _FakeCudaArray((1, 1, 2), "<f4"))
+    w = np.ones((1, 1, 2))
+    assert is_device_array(tconv.conv_transpose1d(cuda.to_device(x), w))  # auto: the GPU
+    assert isinstance(tconv.conv_transpose1d(x, w), np.ndarray)  # auto: the CPU
+    for backend in ("gather", "direct", "gemm", "matrix"):  # a CPU backend, asked for by name
+        with pytest.raises(TypeError, match=r"lives in GPU memory.*backend=.cuda."):
+            tconv.conv_transpose1d(cuda.to_device(x), w, backend=backend)
+    assert is_device_array(_FakeCudaArray((1, 1, 2), "<f4"))
+
+
+@pytest.mark.parametrize("backend", CUDA_BACKENDS)
+def test_device_arrays_of_a_trimmed_operator_are_windowed_on_the_device(backend, rng):
+    """A stride so large that one input element reaches the output: the kernels get the
+    window of the input (and of the weight's taps) that matters, copied on the device."""
+    x = rng.standard_normal((2, 1, 3))
+    w = rng.standard_normal((1, 2, 3))
+    kwargs = dict(stride=10**12, padding=10**12 - 1, dilation=5)
+    y = tconv.conv_transpose1d(cuda.to_device(x), cuda.to_device(w), backend=backend, **kwargs)
+    expected = tconv.conv_transpose1d(x, w, backend="matrix", **kwargs)
+    assert expected.shape == (2, 2, 13)  # only input element 1 lands in it, at 1, 6 and 11
+    np.testing.assert_allclose(host(y), expected, rtol=1e-12, atol=1e-12)
 
 
 def test_a_pytorch_cpu_tensor_is_host_data():
     torch = pytest.importorskip("torch")
     t = torch.ones((1, 1, 3))
-    assert not tcuda.is_device_array(t) and not tcuda.wants_cuda("auto", t)
+    assert not is_device_array(t)
     y = tconv.conv_transpose1d(t, torch.ones((1, 1, 2)), backend="auto")
     np.testing.assert_array_equal(y, [[[1.0, 2.0, 2.0, 1.0]]])
 
@@ -278,11 +292,6 @@ def test_gpu_memory_is_refused_by_the_simulator():
     odd = _FakeCudaArray((1, 2, 3, 3), "<f8", strides=(7, 72, 24, 8))
     with pytest.raises(TypeError, match="simulator cannot read"):
         tconv.conv_transpose2d(odd, _w(), backend="cuda")
-
-
-def test_an_unknown_backend_is_refused_by_the_cuda_entry_point():
-    with pytest.raises(ValueError, match="'gpu'"):
-        tcuda.conv_transpose(2, _x(), _w(), None, 1, 0, 0, 1, 1, "gpu")
 
 
 def test_the_cpu_path_still_rejects_unknown_backends():

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tconv.kernels import cuda as tcuda
+from tconv import cuda as tcuda
 
 CCS = [(7, 5), (8, 0), (9, 0)]
 
@@ -16,7 +16,7 @@ CCS = [(7, 5), (8, 0), (9, 0)]
 def test_every_kernel_compiles_to_ptx(cc, dtype):
     other = "float64" if dtype == "float32" else "float32"
     texts = tcuda.ptx(cc, dtype)
-    assert set(texts) == {"gather", "scatter", "fill_bias", "cast_from_int64",
+    assert set(texts) == {"gather", "scatter", "fill_bias", "copy_window", "cast_from_int64",
                           f"cast_from_{other}"}
     suffix = "f32" if dtype == "float32" else "f64"
     for name, text in texts.items():

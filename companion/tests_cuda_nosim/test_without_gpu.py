@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import tconv
-from tconv.kernels import cuda as tcuda
+from tconv import cuda as tcuda
 
 
 def _gpu_present() -> bool:
@@ -36,6 +36,17 @@ def test_bad_arguments_are_reported_before_the_missing_gpu():
     with pytest.raises(ValueError, match="output_padding"):
         tconv.conv_transpose2d(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)), stride=2,
                                output_padding=2, backend="cuda")
+
+
+@pytest.mark.parametrize("backend", ["cuda", "cuda_scatter"])
+def test_an_output_larger_than_memory_is_refused_before_the_gpu_is_looked_for(backend):
+    """10**12 elements: a ValueError stating the size, before anything is allocated (on the
+    GPU or off it) and before the missing GPU is noticed."""
+    with pytest.raises(ValueError, match=r"the output, of shape \(1, 1, 1000000000002\) and "
+                                         r"dtype float64, would take 7.3 TiB, more than this "
+                                         r"machine's memory"):
+        tconv.conv_transpose1d(np.ones((1, 1, 2)), np.ones((1, 1, 2)), dilation=10**12,
+                               backend=backend)
 
 
 def _run(code: str) -> str:

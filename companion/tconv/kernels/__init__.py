@@ -1,1 +1,9 @@
-"""Compute kernels: ``cpu`` (Numba). Each reads a :class:`tconv.geometry.ConvGeometry`."""
+"""The compute kernels. Each reads a :class:`tconv.ConvGeometry` and checked, C-contiguous arrays.
+
+- :mod:`~tconv.kernels.auto`: the rule behind ``backend="auto"``.
+- :mod:`~tconv.kernels.loops`: plain scatter and gather loops (and the convolution).
+- :mod:`~tconv.kernels.direct`: a vectorized direct kernel for few channels per group.
+- :mod:`~tconv.kernels.gemm`: a BLAS matrix product and col2im, for channel-heavy layers.
+- :mod:`~tconv.kernels.workers`: the threads they run on.
+- :mod:`~tconv.kernels.cuda_kernels`: the numba.cuda kernels (imported only when they run).
+"""

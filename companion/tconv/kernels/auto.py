@@ -2,13 +2,13 @@
 
 Two kernels cover every shape (each is checked against the explicit matrix in the tests):
 
-- ``"direct"`` (:mod:`tconv.kernels.cpu_direct`) when a group has few channels,
+- ``"direct"`` (:mod:`tconv.kernels.direct`) when a group has few channels,
   ``C_in/groups * C_out/groups <= DIRECT_MAX_CHANNEL_PAIRS``: single-channel images, depthwise
   layers. There the matrix product of the GEMM path would have a tiny inner dimension, and the
   direct kernel's unit-stride, vectorized loops over output columns do all the work.
-- ``"gemm"`` (:mod:`tconv.kernels.cpu_gemm`) otherwise: channel-heavy layers, where one BLAS
+- ``"gemm"`` (:mod:`tconv.kernels.gemm`) otherwise: channel-heavy layers, where one BLAS
   product per chunk does all multiply-adds near the machine's peak and col2im only adds
-  (:func:`tconv.kernels.cpu_gemm.choose_col2im` picks the col2im).
+  (:func:`tconv.kernels.gemm.choose_col2im` picks the col2im).
 
 The threshold was measured on the benchmark's workloads (``python -m tconv.bench``): the
 direct kernel wins for depthwise layers (1 x 1 channels per group) and the single-channel
@@ -35,7 +35,7 @@ def choose_backend(geometry: ConvGeometry) -> str:
     Examples
     --------
     >>> from tconv import ConvGeometry
-    >>> choose_backend(ConvGeometry.for_conv_transpose((1, 1, 3, 3), (1, 2, 2)))  # the seed
+    >>> choose_backend(ConvGeometry.for_conv_transpose((1, 1, 3, 3), (1, 2, 2)))  # the worked example
     'direct'
     >>> choose_backend(ConvGeometry.for_conv_transpose((64, 1, 4, 4), (64, 32, 32), 2, 1,
     ...                                                groups=64))               # depthwise

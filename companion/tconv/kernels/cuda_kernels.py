@@ -1,10 +1,10 @@
 """The CUDA kernels (numba.cuda) of the ``"cuda"`` and ``"cuda_scatter"`` backends.
 
 This module imports ``numba.cuda`` at the top, so nothing imports it until a CUDA backend runs:
-:mod:`tconv.kernels.cuda` is the light front end that validates, moves data and launches these.
+:mod:`tconv.cuda` is the light front end that validates, moves data and launches these.
 Under ``NUMBA_ENABLE_CUDASIM=1`` the same kernels run, slowly, in Numba's CUDA simulator.
 
-Like :mod:`tconv.kernels.cpu`, every kernel works on 3 spatial dimensions (1-D and 2-D problems
+Like :mod:`tconv.kernels.loops`, every kernel works on 3 spatial dimensions (1-D and 2-D problems
 are viewed as 3-D ones with leading spatial sizes of 1) and on C-contiguous arrays:
 
 - ``x``: input, ``(N, C_in, D, H, W)``
@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from numba import cuda
 
-__all__ = ["gather", "scatter", "fill_bias", "cast", "KERNELS"]
+__all__ = ["gather", "scatter", "fill_bias", "copy_window", "cast", "KERNELS"]
 
 
 @cuda.jit
@@ -130,6 +130,24 @@ def fill_bias(out, bias):
 
 
 @cuda.jit
+def copy_window(src, dst, o0, o1, o2, o3, o4):
+    """``dst[a, b, c, d, e] = src[a + o0, b + o1, c + o2, d + o3, e + o4]``: a window of a
+    5-D array, copied into a contiguous one."""
+    n0, n1, n2, n3, n4 = dst.shape
+    total = n0 * n1 * n2 * n3 * n4
+    for index in range(cuda.grid(1), total, cuda.gridsize(1)):
+        e = index % n4
+        rest = index // n4
+        d = rest % n3
+        rest //= n3
+        c = rest % n2
+        rest //= n2
+        b = rest % n1
+        a = rest // n1
+        dst[a, b, c, d, e] = src[a + o0, b + o1, c + o2, d + o3, e + o4]
+
+
+@cuda.jit
 def cast(src, dst):
     """``dst[i] = src[i]`` for two 1-D arrays: a dtype conversion on the device."""
     for index in range(cuda.grid(1), src.shape[0], cuda.gridsize(1)):
@@ -137,4 +155,5 @@ def cast(src, dst):
 
 
 #: Every kernel of this module, by name.
-KERNELS = {"gather": gather, "scatter": scatter, "fill_bias": fill_bias, "cast": cast}
+KERNELS = {"gather": gather, "scatter": scatter, "fill_bias": fill_bias,
+           "copy_window": copy_window, "cast": cast}

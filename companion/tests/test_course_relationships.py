@@ -1,4 +1,4 @@
-"""The guide's relationships (tconv.guide) against the general formulas and the real operators.
+"""The guide's relationships (tconv.course.relationships) against the general formulas and the real operators.
 
 Every relationship is checked on every small case inside its setting: its stated size against
 tconv.arithmetic and against the size the operator actually produces; a transposed convolution's
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import tconv
-from tconv.guide import (
+from tconv.course.relationships import (
     RELATIONSHIPS,
     Case,
     Relationship,
@@ -148,7 +148,7 @@ def test_conv_input_sizes_are_all_inputs_with_that_output():
 
 
 def test_pooling_measure_takes_the_window_maximum():
-    from tconv.guide import _max_pool
+    from tconv.course.relationships import _max_pool
 
     image = np.random.default_rng(0).normal(size=(7, 7))
     pooled = _max_pool(image, k=2, s=3, d=2)
@@ -187,7 +187,7 @@ def test_a_case_outside_the_setting_is_refused_with_the_rule():
         relationship(12).output_size(Case(6, 3, s=2))
     with pytest.raises(ValueError, match=r"relationship 1 .* needs s = 1, p = 0"):
         relationship(1).output_size(Case(6, 3, s=2, p=1))
-    with pytest.raises(TypeError, match=r"case must be a tconv\.guide\.Case, got \(5, 3\)"):
+    with pytest.raises(TypeError, match=r"case must be a tconv\.course\.relationships\.Case, got \(5, 3\)"):
         relationship(1).output_size((5, 3))
     with pytest.raises(ValueError, match=r"relationship 6 is about a convolution"):
         relationship(6).equivalent_convolution(Case(5, 3))
@@ -204,7 +204,7 @@ def test_relationship_lookup_and_construction_refuse_bad_values():
     with pytest.raises(ValueError, match=r"operator must be one of"):
         Relationship(3, "deconvolution", rel.setting, rel.formula, rel.example, rel._broken,
                      rel._size)
-    with pytest.raises(TypeError, match=r"rel must be a tconv\.guide\.Relationship"):
+    with pytest.raises(TypeError, match=r"rel must be a tconv\.course\.relationships\.Relationship"):
         measure_output_size(3, Case(5, 3))
     with pytest.raises(ValueError, match=r"output_size must be >= 1, got 0"):
         conv_input_sizes(0, 3)

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import tconv
+from tconv.course import single_channel
 
 
 @st.composite
@@ -33,8 +34,8 @@ def test_scatter_and_zero_insertion_equal_the_matrix_exactly(case):
     image, kernel, kw = case
     m = tconv.conv_transpose_matrix(kernel, image.shape, **kw)
     expected = m @ image.ravel()
-    by_scatter = tconv.conv_transpose2d_single(image, kernel, **kw)
-    by_gather = tconv.conv_transpose2d_by_zero_insertion(image, kernel, **kw)
+    by_scatter = single_channel.conv_transpose2d_single(image, kernel, **kw)
+    by_gather = single_channel.conv_transpose2d_by_zero_insertion(image, kernel, **kw)
     for y in (by_scatter, by_gather):
         assert y.dtype.kind == "i"  # integers stay exact
         np.testing.assert_array_equal(y.ravel(), expected)
@@ -50,32 +51,32 @@ def test_conv2d_single_equals_the_matrix_exactly(case):
     kw = dict(stride=kw["stride"], dilation=kw["dilation"], padding=padding)
     image = np.pad(image, 3)  # large enough for every kernel drawn
     m = tconv.conv_matrix(kernel, image.shape, **kw)
-    y = tconv.conv2d_single(image, kernel, **kw)
+    y = single_channel.conv2d_single(image, kernel, **kw)
     np.testing.assert_array_equal(y.ravel(), m @ image.ravel())
     np.testing.assert_allclose(y, tconv.conv2d(image[None], kernel[None, None], **kw)[0])
 
 
 def test_insert_zeros():
     x = np.array([[1, 2, 3], [4, 5, 6]])
-    z = tconv.insert_zeros(x, (3, 2))
+    z = single_channel.insert_zeros(x, (3, 2))
     assert z.shape == (4, 5)
     np.testing.assert_array_equal(z[::3, ::2], x)
     assert z.sum() == x.sum() and np.count_nonzero(z) == 6
-    np.testing.assert_array_equal(tconv.insert_zeros(x, 1), x)
-    np.testing.assert_array_equal(tconv.insert_zeros([1, 2], 2), [1, 0, 2])
+    np.testing.assert_array_equal(single_channel.insert_zeros(x, 1), x)
+    np.testing.assert_array_equal(single_channel.insert_zeros([1, 2], 2), [1, 0, 2])
 
 
 def test_single_channel_helpers_reject_other_ranks():
     with pytest.raises(ValueError, match=r"image must be a 2-D array, got shape \(1, 2, 2\)"):
-        tconv.conv_transpose2d_single(np.ones((1, 2, 2)), np.ones((2, 2)))
+        single_channel.conv_transpose2d_single(np.ones((1, 2, 2)), np.ones((2, 2)))
     with pytest.raises(ValueError, match=r"kernel must be a 2-D array, got shape \(3,\)"):
-        tconv.conv2d_single(np.ones((4, 4)), np.ones(3))
+        single_channel.conv2d_single(np.ones((4, 4)), np.ones(3))
     with pytest.raises(ValueError, match=r"stride must be >= 1 in every dimension, got 0"):
-        tconv.insert_zeros(np.ones((2, 2)), 0)
+        single_channel.insert_zeros(np.ones((2, 2)), 0)
 
 
 def test_float_inputs_keep_float_results():
-    y = tconv.conv_transpose2d_single(np.ones((2, 2), np.float32), np.ones((2, 2), np.float32))
+    y = single_channel.conv_transpose2d_single(np.ones((2, 2), np.float32), np.ones((2, 2), np.float32))
     assert y.dtype == np.float32
     np.testing.assert_array_equal(y, [[1, 2, 1], [2, 4, 2], [1, 2, 1]])
 
@@ -83,22 +84,22 @@ def test_float_inputs_keep_float_results():
 def test_same_padding_with_a_stride_beyond_the_kernel_extends_the_output():
     """Kernel 1, stride 3: the full output is 4 long, 'same' asks for 6: zeros go at the end."""
     x = np.array([[1, 2], [3, 4]])
-    y = tconv.conv_transpose2d_single(x, np.ones((1, 1), int), stride=3, padding="same")
+    y = single_channel.conv_transpose2d_single(x, np.ones((1, 1), int), stride=3, padding="same")
     expected = np.zeros((6, 6), int)
     expected[::3, ::3] = x
     np.testing.assert_array_equal(y, expected)
     np.testing.assert_array_equal(
-        tconv.conv_transpose2d_by_zero_insertion(x, np.ones((1, 1), int), stride=3,
+        single_channel.conv_transpose2d_by_zero_insertion(x, np.ones((1, 1), int), stride=3,
                                                  padding="same"), expected)
 
 
 def test_small_integer_types_do_not_wrap_around():
     image = np.full((2, 2), 200, np.uint8)
     kernel = np.full((2, 2), 2, np.uint8)
-    y = tconv.conv2d_single(image, kernel)
+    y = single_channel.conv2d_single(image, kernel)
     assert y.dtype == np.int64
     np.testing.assert_array_equal(y, [[1600]])
-    t = tconv.conv_transpose2d_single(image, kernel)
+    t = single_channel.conv_transpose2d_single(image, kernel)
     np.testing.assert_array_equal(t, [[400, 800, 400], [800, 1600, 800], [400, 800, 400]])
-    z = tconv.conv_transpose2d_by_zero_insertion((image // 2).astype(np.int8), kernel.astype(np.int8))
+    z = single_channel.conv_transpose2d_by_zero_insertion((image // 2).astype(np.int8), kernel.astype(np.int8))
     np.testing.assert_array_equal(z, [[200, 400, 200], [400, 800, 400], [200, 400, 200]])

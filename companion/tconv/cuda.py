@@ -2,9 +2,9 @@
 
 This module is imported with tconv and stays light: ``numba.cuda`` and the kernels
 (:mod:`tconv.kernels.cuda_kernels`) are imported only when a CUDA backend actually runs, so
-``import tconv`` never needs CUDA. :func:`tconv.conv_transpose2d` (and 1d, 3d) asks
-:func:`wants_cuda` first and, when it answers True, hands the whole call to
-:func:`conv_transpose`.
+``import tconv`` never needs CUDA. :func:`tconv.conv_transpose2d` (and 1d, 3d) checks the
+arguments (device arrays by their shape and dtype), then calls :func:`conv_transpose_gather`
+or :func:`conv_transpose_scatter` from its table of backends.
 
 Backends
 --------
@@ -44,13 +44,14 @@ variable ``NUMBA_ENABLE_CUDASIM=1`` before Numba is first imported.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-__all__ = ["CUDA_BACKENDS", "CudaUnavailableError", "wants_cuda", "conv_transpose", "ptx",
-           "is_device_array", "simulator_enabled"]
+from ._validate import check_allocation, compute_dtype, is_device_array
+
+__all__ = ["CUDA_BACKENDS", "CudaUnavailableError", "conv_transpose_gather",
+           "conv_transpose_scatter", "device_view", "window", "ptx", "simulator_enabled"]
 
 #: Backends served by this module.
 CUDA_BACKENDS = ("cuda", "cuda_scatter")
@@ -72,44 +73,6 @@ _SIMULATOR_HINT = (
 
 class CudaUnavailableError(RuntimeError):
     """A CUDA backend was asked for, but neither a usable GPU nor the CUDA simulator is there."""
-
-
-def is_device_array(obj: Any) -> bool:
-    """True for arrays in GPU memory: ``__cuda_array_interface__`` or a Numba device array.
-
-    Cheap and import-free: it only looks at attributes, so it never imports ``numba.cuda``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> is_device_array(np.zeros(3))
-    False
-    """
-    if getattr(obj, "__cuda_ndarray__", False) is True:  # Numba's (and the simulator's) arrays
-        return True
-    try:
-        return hasattr(obj, "__cuda_array_interface__")
-    except Exception:  # a property that fails for host data (as PyTorch's does) means "no"
-        return False
-
-
-def wants_cuda(backend: Any, input: Any) -> bool:
-    """Whether a transposed convolution must run on the CUDA path.
-
-    True for ``backend`` ``"cuda"`` or ``"cuda_scatter"``, and for ``"auto"`` when ``input`` is
-    a device array (see :func:`is_device_array`). Never imports ``numba.cuda``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> wants_cuda("cuda", np.zeros(3)), wants_cuda("auto", np.zeros(3))
-    (True, False)
-    """
-    if not isinstance(backend, str):
-        return False  # the caller reports a bad backend
-    if backend in CUDA_BACKENDS:
-        return True
-    return backend == "auto" and is_device_array(input)
 
 
 def simulator_enabled() -> bool:
@@ -143,53 +106,6 @@ def _cuda():
     return cuda
 
 
-# --- arguments: checked on shapes and dtypes only, before the GPU is touched -----------------
-def _meta(obj: Any, name: str) -> Any:
-    """For a device array, a zero-memory NumPy stand-in with its shape and dtype; else ``obj``.
-
-    The stand-in goes through the CPU path's own checks (``functional._arrays``), so both paths
-    give the same errors for the same bad input. Device arrays must be C-contiguous.
-    """
-    if not is_device_array(obj):
-        return obj
-    if getattr(obj, "__cuda_ndarray__", False) is True:
-        shape, dtype, contiguous = tuple(obj.shape), np.dtype(obj.dtype), obj.is_c_contiguous()
-    else:
-        desc = obj.__cuda_array_interface__
-        shape, dtype = tuple(desc["shape"]), np.dtype(desc["typestr"])
-        strides = desc.get("strides")
-        # As in NumPy, the stride of a dimension of size 1 does not matter.
-        contiguous = strides is None or all(
-            size == 1 or stride == expected
-            for size, stride, expected in zip(shape, strides, _c_strides(shape, dtype.itemsize))
-        )
-    if not contiguous and math.prod(shape) > 1:
-        raise ValueError(
-            f"{name} is a device array that is not C-contiguous (shape {shape}); the CUDA "
-            f"backends read device arrays in place and need C order: pass a contiguous copy, "
-            f"e.g. tensor.contiguous() or cupy.ascontiguousarray({name})"
-        )
-    return np.broadcast_to(np.zeros((), dtype=dtype), shape)
-
-
-def _c_strides(shape: tuple, itemsize: int) -> tuple:
-    strides, step = [], itemsize
-    for size in reversed(shape):
-        strides.append(step)
-        step *= size
-    return tuple(reversed(strides))
-
-
-def _check_output_size(shape: tuple, dtype: np.dtype, geometry) -> None:
-    # The same rule, and words, as the CPU path's output allocation.
-    if math.prod(shape) * dtype.itemsize > np.iinfo(np.intp).max:
-        raise ValueError(
-            f"the output would have shape {shape}, larger than any array can be; check stride "
-            f"{geometry.stride}, padding {geometry.padding} and dilation {geometry.dilation}"
-        )
-
-
-# --- moving data ----------------------------------------------------------------------------
 def _launch_shape(n: int) -> tuple[int, int]:
     """(blocks, threads per block) for ``n`` elements of work."""
     if simulator_enabled():
@@ -199,23 +115,57 @@ def _launch_shape(n: int) -> tuple[int, int]:
     return max(1, min(max_blocks, -(-n // threads))), threads
 
 
-def _on_device(cuda, obj: Any, dtype: np.dtype, name: str):
-    """``obj`` as a C-contiguous Numba device array of ``dtype``.
+def device_view(obj: Any, name: str = "input"):
+    """A device array (CuPy, a PyTorch CUDA tensor, Numba) as a Numba device array, no copy.
 
-    Host data is converted on the host and copied over; a device array is used in place, or
-    converted on the device by the ``cast`` kernel when its dtype differs.
+    Raises
+    ------
+    CudaUnavailableError
+        Without a GPU or the simulator.
+    TypeError
+        GPU memory in the simulator, which cannot read it.
     """
-    from .cuda_kernels import cast
+    cuda = _cuda()
+    if getattr(obj, "__cuda_ndarray__", False) is True:
+        return obj
+    if simulator_enabled():
+        raise TypeError(
+            f"{name} lives in GPU memory, which the CUDA simulator cannot read; unset "
+            f"NUMBA_ENABLE_CUDASIM to use the GPU, or pass host (NumPy) data"
+        )
+    return cuda.as_cuda_array(obj)
+
+
+def window(array, index: tuple[slice, ...]):
+    """``array[index]`` of a C-contiguous Numba device array, as a new C-contiguous one.
+
+    ``index`` holds one slice per axis, steps of 1; the copy runs on the device.
+    """
+    cuda = _cuda()
+    from .kernels.cuda_kernels import copy_window
+
+    shape = tuple(s.stop - s.start for s in index)
+    out = cuda.device_array(shape, dtype=array.dtype)
+    if out.size == 0:
+        return out
+    lead = (1,) * (5 - array.ndim)
+    starts = (0,) * (5 - array.ndim) + tuple(s.start for s in index)
+    blocks, threads = _launch_shape(out.size)
+    copy_window[blocks, threads](array.reshape(lead + tuple(array.shape)),
+                                 out.reshape(lead + shape), *starts)
+    return out
+
+
+def _on_device(cuda, obj: Any, dtype: np.dtype):
+    """``obj`` (host data, or a Numba device array) as a Numba device array of ``dtype``.
+
+    Host data is copied over; a device array is used in place, or converted on the device by
+    the ``cast`` kernel when its dtype differs.
+    """
+    from .kernels.cuda_kernels import cast
 
     if not is_device_array(obj):
         return cuda.to_device(np.ascontiguousarray(obj, dtype=dtype))
-    if getattr(obj, "__cuda_ndarray__", False) is not True:
-        if simulator_enabled():
-            raise TypeError(
-                f"{name} lives in GPU memory, which the CUDA simulator cannot read; unset "
-                f"NUMBA_ENABLE_CUDASIM to use the GPU, or pass host (NumPy) data"
-            )
-        obj = cuda.as_cuda_array(obj)  # a view: no copy
     if obj.dtype == dtype:
         return obj
     converted = cuda.device_array(obj.shape, dtype=dtype)
@@ -225,75 +175,35 @@ def _on_device(cuda, obj: Any, dtype: np.dtype, name: str):
     return converted
 
 
-def _as_3d(array, ndim: int, batched: bool):
-    """View (N, C, *spatial) or (C, *spatial) as (N, C, 1.., *spatial) with 3 spatial dims."""
-    shape = tuple(array.shape)
-    if not batched:
-        shape = (1,) + shape
-    return array.reshape(shape[:2] + (1,) * (3 - ndim) + shape[2:])
-
-
-def conv_transpose(ndim: int, input: Any, weight: Any, bias: Any, stride: Any, padding: Any,
-                   output_padding: Any, groups: Any, dilation: Any, backend: str) -> Any:
-    """Transposed convolution on the GPU: the CUDA backends of :func:`tconv.conv_transpose2d`.
-
-    The arguments are those of :func:`tconv.conv_transpose2d` (1d, 3d), checked with the same
-    rules and messages as on the CPU. ``backend`` is ``"cuda"`` (gather, deterministic),
-    ``"cuda_scatter"`` (atomic scatter) or ``"auto"`` (here: ``"cuda"``).
-
-    Returns
-    -------
-    numpy.ndarray or numba device array
-        A NumPy array when ``input`` is host data; a Numba device array when ``input`` is a
-        device array (see the module docstring).
-
-    Raises
-    ------
-    TypeError, ValueError
-        Bad arguments, as the CPU backends; also a device array that is not C-contiguous.
-    CudaUnavailableError
-        Neither a usable GPU nor the CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``); raised after
-        the argument checks, before any allocation.
-    """
-    from .. import functional  # functional imports this module: import it at call time
-    from ..geometry import ConvGeometry
-
-    name = f"conv_transpose{ndim}d"
-    if backend not in CUDA_BACKENDS + ("auto",):
-        raise ValueError(f"backend must be one of 'cuda', 'cuda_scatter' or 'auto' here, "
-                         f"got {backend!r}")
-    x, w, b, dtype, batched = functional._arrays(
-        ndim, name, _meta(input, "input"), _meta(weight, "weight"),
-        None if bias is None else _meta(bias, "bias"),
-    )
-    sample_shape = x.shape[1:] if batched else x.shape
-    geometry = ConvGeometry.for_conv_transpose(
-        w.shape, sample_shape, stride, padding, output_padding, dilation, groups
-    )
-    functional._check_bias(b, geometry.out_channels)
-    batch = x.shape[0] if batched else 1
-    out_shape = ((batch,) if batched else ()) + (geometry.out_channels, *geometry.output_shape)
-    _check_output_size((batch, geometry.out_channels, *geometry.output_shape), dtype, geometry)
-
+def _run(scatter: bool, geometry, x, w, bias):
+    dtype = compute_dtype(x, "input")
     cuda = _cuda()  # CudaUnavailableError here: after the checks, before any allocation
-    from . import cuda_kernels as kernels
+    from .kernels import cuda_kernels as kernels
 
-    on_host = not is_device_array(input)
-    out = cuda.device_array(out_shape, dtype=dtype)
+    batch = x.shape[0]
+    shape = (batch, geometry.out_channels, *geometry.output_shape)
+    try:
+        total = cuda.current_context().get_memory_info()[1]
+    except Exception:  # the simulator has no device memory to ask about
+        total = None
+    if total is not None:
+        check_allocation(int(np.prod(shape, dtype=object)) * dtype.itemsize,
+                         f"the output, of shape {shape} and dtype {dtype},",
+                         "use smaller arguments or a CPU backend", limit=total,
+                         where="this GPU's memory")
+    on_host = not is_device_array(x)
+    out = cuda.device_array(shape, dtype=dtype)
     if out.size:
-        # Device arrays are used as given; host data as checked (and converted) above.
-        xd = _as_3d(_on_device(cuda, x if on_host else input, dtype, "input"), ndim, batched)
-        wd = _as_3d(_on_device(cuda, weight if is_device_array(weight) else w, dtype, "weight"),
-                    ndim, True)
+        g3 = geometry.in_3d
+        xd = _on_device(cuda, x, dtype).reshape((batch, geometry.in_channels) + g3.input_shape)
+        wd = _on_device(cuda, w, dtype).reshape(tuple(w.shape[:2]) + g3.kernel_size)
         if bias is None:
             bd = cuda.to_device(np.zeros(geometry.out_channels, dtype=dtype))
         else:
-            bd = _on_device(cuda, bias if is_device_array(bias) else b, dtype, "bias")
-        od = _as_3d(out, ndim, batched)
-        fill = 3 - ndim
-        params = ((1,) * fill + geometry.stride + (0,) * fill + geometry.padding
-                  + (1,) * fill + geometry.dilation + (geometry.groups,))
-        if backend == "cuda_scatter":
+            bd = _on_device(cuda, bias, dtype)
+        od = out.reshape(shape[:2] + g3.output_shape)
+        params = g3.stride + g3.padding + g3.dilation + (geometry.groups,)
+        if scatter:
             blocks, threads = _launch_shape(od.size)
             kernels.fill_bias[blocks, threads](od, bd)
             blocks, threads = _launch_shape(xd.size)
@@ -302,6 +212,42 @@ def conv_transpose(ndim: int, input: Any, weight: Any, bias: Any, stride: Any, p
             blocks, threads = _launch_shape(od.size)
             kernels.gather[blocks, threads](xd, wd, bd, od, *params)
     return out.copy_to_host() if on_host else out
+
+
+def conv_transpose_gather(geometry, x, w, bias=None):
+    """The ``"cuda"`` backend: one GPU thread per output element, deterministic.
+
+    Parameters
+    ----------
+    geometry : ConvGeometry
+        The operator.
+    x, w, bias
+        Input ``(N, C_in, *spatial)``, weight and bias (or None): host arrays (copied to the
+        GPU) or C-contiguous Numba device arrays (used in place, or cast on the GPU). The
+        computation runs in ``x``'s dtype (float64 for integers), as on the CPU.
+
+    Returns
+    -------
+    numpy.ndarray or numba device array
+        A NumPy array when ``x`` is host data, a Numba device array when it is a device array.
+
+    Raises
+    ------
+    CudaUnavailableError
+        Neither a usable GPU nor the CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``).
+    ValueError
+        An output larger than the GPU's memory.
+    """
+    return _run(False, geometry, x, w, bias)
+
+
+def conv_transpose_scatter(geometry, x, w, bias=None):
+    """The ``"cuda_scatter"`` backend: one GPU thread per input element, with atomic adds.
+
+    As :func:`conv_transpose_gather` (same parameters); float sums happen in a varying order,
+    so results agree to rounding but are not bitwise reproducible.
+    """
+    return _run(True, geometry, x, w, bias)
 
 
 # --- compilation to PTX (no GPU needed; not in the simulator) -------------------------------
@@ -314,6 +260,7 @@ def _signatures(dtype: str) -> dict[str, str]:
         "gather": f"void({a5}, {a5}, {a1}, {a5}, {ints})",
         "scatter": f"void({a5}, {a5}, {a5}, {ints})",
         "fill_bias": f"void({a5}, {a1})",
+        "copy_window": f"void({a5}, {a5}, {', '.join(['int64'] * 5)})",
         "cast_from_int64": f"void(int64[::1], {a1})",
         f"cast_from_{other}": f"void({other}[::1], {a1})",
     }
@@ -360,7 +307,7 @@ def ptx(cc: tuple[int, int] = (9, 0), dtype: str = "float32") -> dict[str, str]:
         )
     from numba import cuda
 
-    from . import cuda_kernels as kernels
+    from .kernels import cuda_kernels as kernels
 
     texts = {}
     for name, signature in _signatures(dtype).items():

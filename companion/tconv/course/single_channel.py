@@ -1,7 +1,7 @@
 """Single-channel convolution and transposed convolution on plain 2-D arrays, for teaching.
 
 No batch or channel axes: an image and a kernel in, an image out. Integer arrays stay integers,
-computed in int64 (so a uint8 image cannot wrap around), and the seed's example gives exact
+computed in int64 (so a uint8 image cannot wrap around), and the worked example gives exact
 integers; floating arrays keep ``numpy.result_type(image, kernel)``.
 
 Both operations are computed one kernel tap at a time, with array slicing: a transposed
@@ -15,19 +15,21 @@ between the inputs, pad, and convolve with the flipped kernel.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence, Union
 
 import numpy as np
 
-from ._validate import as_numeric_array, as_tuple
-from .arithmetic import conv_transpose_size
-from .geometry import ConvGeometry
+from .._validate import as_numeric_array, as_tuple, check_allocation
+from ..arithmetic import conv_transpose_size
+from ..geometry import ConvGeometry
 
 __all__ = [
     "conv2d_single",
     "conv_transpose2d_single",
     "insert_zeros",
     "conv_transpose2d_by_zero_insertion",
+    "image_and_kernel",
 ]
 
 IntOrPair = Union[int, Sequence[int]]
@@ -40,8 +42,8 @@ def _result_dtype(image: np.ndarray, kernel: np.ndarray) -> np.dtype:
     return np.result_type(dtype, np.int64) if dtype.kind in "iu" else dtype
 
 
-def _image_and_kernel(image: Any, kernel: Any,
-                      image_name: str = "image") -> tuple[np.ndarray, np.ndarray]:
+def image_and_kernel(image: Any, kernel: Any,
+                     image_name: str = "image") -> tuple[np.ndarray, np.ndarray]:
     """Both as 2-D, non-empty numeric arrays; errors name the image ``image_name``."""
     image = as_numeric_array(image, image_name)
     kernel = as_numeric_array(kernel, "kernel")
@@ -78,13 +80,14 @@ def conv2d_single(image: Any, kernel: Any, stride: IntOrPair = 1, padding: IntOr
     array([[303, 348],
            [483, 528]])
     """
-    image, kernel = _image_and_kernel(image, kernel)
+    image, kernel = image_and_kernel(image, kernel)
     geometry = ConvGeometry.for_conv((1, 1) + kernel.shape, (1,) + image.shape, stride, padding,
                                      dilation)
-    (ph, pw), (eh, ew) = geometry.padding, geometry.padding_end
+    (ph, pw) = geometry.padding
     dtype = _result_dtype(image, kernel)
+    _check_size(geometry.full_shape, dtype, "the padded image")
     kernel = kernel.astype(dtype, copy=False)
-    padded = np.zeros((image.shape[0] + ph + eh, image.shape[1] + pw + ew), dtype=dtype)
+    padded = np.zeros(geometry.full_shape, dtype=dtype)
     padded[ph:ph + image.shape[0], pw:pw + image.shape[1]] = image
     (oh, ow), (sh, sw), (dh, dw) = geometry.output_shape, geometry.stride, geometry.dilation
     out = np.zeros((oh, ow), dtype=padded.dtype)
@@ -117,7 +120,7 @@ def conv_transpose2d_single(image: Any, kernel: Any, stride: IntOrPair = 1, padd
 
     Examples
     --------
-    The seed's example: one input value 1 stamps the kernel itself into the corner.
+    The worked example: one input value 1 stamps the kernel itself into the corner.
 
     >>> import numpy as np
     >>> K = np.arange(1, 10).reshape(3, 3)
@@ -127,17 +130,16 @@ def conv_transpose2d_single(image: Any, kernel: Any, stride: IntOrPair = 1, padd
            [7, 8, 9, 0],
            [0, 0, 0, 0]])
     """
-    image, kernel = _image_and_kernel(image, kernel)
+    image, kernel = image_and_kernel(image, kernel)
     geometry = ConvGeometry.for_conv_transpose((1, 1) + kernel.shape, (1,) + image.shape, stride,
                                                padding, output_padding, dilation)
     (h, w), (kh, kw) = image.shape, kernel.shape
     (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
     # The full (uncropped) output; every tap adds the scaled image into a strided window of it.
-    full_shape = tuple(conv_transpose_size(n, k, st, 0, 0, d) for n, k, st, d in
-                       zip(image.shape, kernel.shape, geometry.stride, geometry.dilation))
     dtype = _result_dtype(image, kernel)
+    _check_size(geometry.full_shape, dtype, "the full (uncropped) output")
     image, kernel = image.astype(dtype, copy=False), kernel.astype(dtype, copy=False)
-    full = np.zeros(full_shape, dtype=dtype)
+    full = np.zeros(geometry.full_shape, dtype=dtype)
     for a in range(kh):
         for b in range(kw):
             full[a * dh: a * dh + (h - 1) * sh + 1: sh,
@@ -182,8 +184,9 @@ def insert_zeros(image: Any, stride: IntOrPair) -> np.ndarray:
     stride = as_tuple(stride, image.ndim, "stride", minimum=1)
     if image.size == 0:
         raise ValueError(f"image must not be empty, got shape {image.shape}")
-    out = np.zeros(tuple(conv_transpose_size(n, 1, s, 0, 0, 1) for n, s in zip(image.shape, stride)),
-                   dtype=image.dtype)
+    shape = tuple(conv_transpose_size(n, 1, s, 0, 0, 1) for n, s in zip(image.shape, stride))
+    _check_size(shape, image.dtype, "the image with zeros inserted")
+    out = np.zeros(shape, dtype=image.dtype)
     out[tuple(slice(None, None, s) for s in stride)] = image
     return out
 
@@ -224,7 +227,7 @@ def conv_transpose2d_by_zero_insertion(image: Any, kernel: Any, stride: IntOrPai
     ...       == conv_transpose2d_single(x, K, stride=2)).all())
     True
     """
-    image, kernel = _image_and_kernel(image, kernel)
+    image, kernel = image_and_kernel(image, kernel)
     geometry = ConvGeometry.for_conv_transpose((1, 1) + kernel.shape, (1,) + image.shape, stride,
                                                padding, output_padding, dilation)
     spread = insert_zeros(image, geometry.stride)
@@ -238,10 +241,21 @@ def conv_transpose2d_by_zero_insertion(image: Any, kernel: Any, stride: IntOrPai
                          dilation=geometry.dilation)
 
 
+def _check_size(shape: tuple[int, ...], dtype: np.dtype, what: str) -> None:
+    """Refuse an array larger than this machine's memory before allocating it."""
+    check_allocation(math.prod(shape) * np.dtype(dtype).itemsize,
+                     f"{what}, of shape {shape} and dtype {np.dtype(dtype)},",
+                     "these teaching helpers build it whole: use tconv.conv_transpose2d, "
+                     "which does not")
+
+
 def _pad_or_crop(array: np.ndarray, axis: int, before: int, after: int) -> np.ndarray:
     """Add zeros at the ends of ``axis`` (positive amounts) or remove elements (negative ones)."""
     widths = [(0, 0)] * array.ndim
     widths[axis] = (max(before, 0), max(after, 0))
+    shape = list(array.shape)
+    shape[axis] += sum(widths[axis])
+    _check_size(tuple(shape), array.dtype, "the padded array")
     array = np.pad(array, widths)
     start, stop = max(-before, 0), array.shape[axis] - max(-after, 0)
     return array.take(np.arange(start, stop), axis=axis)

@@ -1,4 +1,5 @@
-"""Checkerboard artifacts: how unevenly the kernel copies of a transposed convolution overlap.
+"""Checkerboard artifacts, in numbers: how unevenly the kernel copies of a transposed convolution
+overlap.
 
 A transposed convolution stamps one copy of the kernel per input element, ``stride`` elements
 apart. Where copies overlap they add up, so with a kernel of ones and an input of ones each output
@@ -9,8 +10,9 @@ learn weights that cancel the pattern or its images show a checkerboard (Odena, 
 
 Everything here is computed with tconv's own transposed convolution (:func:`overlap_counts`,
 :func:`stacked_overlap_counts`); :func:`resize_conv2d` is the usual alternative: upsample
-(nearest or bilinear), then a stride-1 convolution with ``'same'`` padding. :func:`draw_overlap`
-draws the counts for the book and :func:`overlap_explorer` puts sliders on it in Jupyter.
+(nearest or bilinear), then a stride-1 convolution with ``'same'`` padding.
+:mod:`tconv.course.checkerboard_figures` draws the counts for the book and puts sliders on them
+in Jupyter.
 
 A *layer* is a pair ``(kernel_size, stride)`` of ints (or of tuples, one entry per dimension), a
 transposed convolution with no padding and a kernel of ones.
@@ -22,8 +24,8 @@ from typing import Any, Sequence, Union
 
 import numpy as np
 
-from . import functional
-from ._validate import as_int, as_numeric_array, as_tuple
+from .. import functional
+from .._validate import as_int, as_numeric_array, as_tuple
 
 __all__ = [
     "overlap_counts",
@@ -33,9 +35,9 @@ __all__ = [
     "interior_unevenness",
     "upsample2d",
     "resize_conv2d",
-    "draw_overlap",
-    "overlap_frames",
-    "overlap_explorer",
+    "as_input_shape",
+    "as_layers",
+    "Layer",
 ]
 
 IntOrSeq = Union[int, Sequence[int]]
@@ -46,7 +48,7 @@ _TRANSPOSES = {1: functional.conv_transpose1d, 2: functional.conv_transpose2d,
 
 
 # --- argument checks ------------------------------------------------------------------------
-def _input_shape(input_shape: Any) -> tuple[int, ...]:
+def as_input_shape(input_shape: Any) -> tuple[int, ...]:
     """A spatial shape of 1, 2 or 3 sizes >= 1 (an int means one dimension)."""
     if isinstance(input_shape, (tuple, list)):
         if not 1 <= len(input_shape) <= 3:
@@ -55,7 +57,7 @@ def _input_shape(input_shape: Any) -> tuple[int, ...]:
     return (as_int(input_shape, "input_shape", minimum=1),)
 
 
-def _layers(layers: Any, ndim: int) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+def as_layers(layers: Any, ndim: int) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     """Normalize a sequence of (kernel_size, stride) pairs to per-dimension tuples."""
     if not isinstance(layers, (tuple, list)) or len(layers) == 0:
         raise ValueError(f"layers must be a non-empty sequence of (kernel_size, stride) pairs, "
@@ -114,7 +116,7 @@ def overlap_counts(
     >>> overlap_counts(4, 4, stride=2)
     array([1, 1, 2, 2, 2, 2, 2, 2, 1, 1])
     """
-    shape = _input_shape(input_shape)
+    shape = as_input_shape(input_shape)
     ndim = len(shape)
     kernel = as_tuple(kernel_size, ndim, "kernel_size", minimum=1)
     transpose = _TRANSPOSES[ndim]
@@ -154,9 +156,9 @@ def stacked_overlap_counts(input_shape: IntOrSeq, layers: Sequence[Layer]) -> np
     >>> stacked_overlap_counts(2, [(3, 2), (3, 2)])
     array([1, 1, 2, 1, 3, 2, 3, 1, 2, 1, 1])
     """
-    shape = _input_shape(input_shape)
+    shape = as_input_shape(input_shape)
     ndim = len(shape)
-    checked = _layers(layers, ndim)
+    checked = as_layers(layers, ndim)
     transpose = _TRANSPOSES[ndim]
     values = np.ones((1, 1) + shape)
     for kernel, stride in checked:
@@ -206,7 +208,7 @@ def interior(counts: Any, layers: Sequence[Layer]) -> np.ndarray:
     array([2, 1, 2, 1, 2])
     """
     counts = as_numeric_array(counts, "counts")
-    checked = _layers(layers, counts.ndim)
+    checked = as_layers(layers, counts.ndim)
     extent, _ = _extent(checked)
     border = [e - 1 for e in extent]
     if any(n - 2 * b < 1 for n, b in zip(counts.shape, border)):
@@ -277,7 +279,7 @@ def interior_unevenness(layers: Sequence[Layer], ndim: int = 1) -> float:
     ndim = as_int(ndim, "ndim", minimum=1)
     if ndim > 3:
         raise ValueError(f"ndim must be 1, 2 or 3, got {ndim}")
-    checked = _layers(layers, ndim)
+    checked = as_layers(layers, ndim)
     extent, total = _extent(checked)
     # The interior of an output from input size i has (i - 1) S - E + 2 elements; ask for 2 S.
     size = tuple(-(-(e - 2 + 2 * s) // s) + 1 for e, s in zip(extent, total))
@@ -406,236 +408,3 @@ def resize_conv2d(input: Any, weight: Any, factor: int = 2, mode: str = "nearest
         raise ValueError(f"weight of resize_conv2d must be 4-D (C_out, C_in, kH, kW), "
                          f"got shape {w.shape}")
     return functional.conv2d(upsample2d(x, factor, mode), w, bias, padding="same")
-
-
-# --- pictures ---------------------------------------------------------------------------------
-def _stamps(input_size: int, kernel: int, stride: int, length: int) -> np.ndarray:
-    """One row per input element, 1 where its kernel copy lands (single layer, 1-D)."""
-    rows = np.zeros((input_size, length), dtype=np.int64)
-    for j in range(input_size):
-        rows[j, j * stride: j * stride + kernel] = 1
-    return rows
-
-
-def _interior_mask(shape: tuple[int, ...], layers: list) -> np.ndarray:
-    mask = np.zeros(shape, dtype=np.int8)
-    try:
-        interior(mask, layers)[...] = 1
-    except ValueError:  # too small to have an interior: nothing to highlight
-        pass
-    return mask.astype(bool)
-
-
-def draw_overlap(input_shape: IntOrSeq, layers: Sequence[Layer], *, annotate_limit: int = 24,
-                 fig: Any = None) -> Any:
-    """Draw the overlap counts of stacked transposed convolutions, for 1-D or 2-D inputs.
-
-    1-D: the first layer's kernel copies (one row per input element, in the kernel's colour),
-    then the counts after each layer as a strip of cells (output colour). 2-D: the counts after
-    each layer as grids, side by side. The interior (see :func:`interior`) is outlined, and each
-    title gives the interior's :func:`unevenness`.
-
-    Parameters
-    ----------
-    input_shape : int or tuple of int
-        1 or 2 spatial sizes.
-    layers : sequence of (kernel_size, stride)
-        The stacked layers, first to last.
-    annotate_limit : int, default 24
-        Write the counts in the cells only when no axis has more cells than this.
-    fig : matplotlib.figure.Figure, optional
-        An empty figure to draw on, kept at its size; by default a new one, sized to fit.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-
-    Raises
-    ------
-    TypeError, ValueError
-        For a bad shape or layer, or a 3-D shape.
-
-    Examples
-    --------
-    >>> fig = draw_overlap(4, [(3, 2)])
-    >>> [ax.get_title() for ax in fig.axes][1]
-    'after layer 1 (k=3, s=2): 9 elements, interior max/min = 2'
-    """
-    import matplotlib.pyplot as plt
-
-    from .plot import value_grid
-
-    shape = _input_shape(input_shape)
-    if len(shape) > 2:
-        raise ValueError(f"input_shape must have 1 or 2 spatial sizes to be drawn, got {shape}")
-    checked = _layers(layers, len(shape))
-    annotate_limit = as_int(annotate_limit, "annotate_limit", minimum=0)
-    results = [stacked_overlap_counts(shape, checked[: n + 1]) for n in range(len(checked))]
-
-    def title(n: int, counts: np.ndarray) -> str:
-        kernel, stride = checked[n]
-        k = kernel[0] if len(set(kernel)) == 1 else kernel
-        s = stride[0] if len(set(stride)) == 1 else stride
-        size = "x".join(map(str, counts.shape))
-        try:
-            ratio = f"{unevenness(interior(counts, checked[: n + 1])):.3g}"
-        except ValueError:
-            ratio = "(no interior)"
-        return f"after layer {n + 1} (k={k}, s={s}): {size} elements, interior max/min = {ratio}"
-
-    if len(shape) == 1:
-        widest = max(len(c) for c in results)
-        (kernel,), (stride,) = checked[0]
-        stamps = _stamps(shape[0], kernel, stride, len(results[0]))
-        width = min(9.0, 0.32 * widest + 1.6)
-        cell = (width - 1.6) / widest
-        heights = [cell * shape[0] + 0.75] + [cell + 0.75] * len(results)
-        if fig is None:
-            fig = plt.figure(figsize=(width, sum(heights)))
-        axes = fig.subplots(len(heights), 1, gridspec_kw={"height_ratios": heights},
-                            squeeze=False)[:, 0]
-        value_grid(stamps, axes[0], role="kernel", annotate=False,
-                   title=f"kernel copies of layer 1: one row per input element, stride {stride}")
-        axes[0].set_ylabel("input\nelement")
-        for n, counts in enumerate(results):
-            ax = axes[n + 1]
-            value_grid(counts[None, :], ax, role="output", title=title(n, counts),
-                       annotate=widest <= annotate_limit,
-                       highlight=_interior_mask(counts.shape, checked[: n + 1])[None, :])
-            ax.set_yticks([])
-        step = 1 if widest <= annotate_limit else 5
-        for ax in axes:  # one column width for all, so the copies line up with the counts
-            ax.set_aspect("auto")
-            ax.set_xlim(-0.5, widest - 0.5)
-            ax.set_xticks(range(0, widest, step))
-        axes[-1].set_xlabel("output element")
-    else:
-        columns = len(results)
-        if fig is None:
-            fig = plt.figure(figsize=(min(9.0, 3.2 * columns + 0.4), 3.6))
-        axes = fig.subplots(1, columns, squeeze=False)
-        for n, counts in enumerate(results):
-            ax = axes[0, n]
-            value_grid(counts, ax, role="output", annotate=max(counts.shape) <= min(annotate_limit, 12),
-                       highlight=_interior_mask(counts.shape, checked[: n + 1]))
-            ax.set_title(title(n, counts).replace(": ", ":\n", 1), fontsize=8)
-            if max(counts.shape) > 16:
-                ax.set_xticks([])
-                ax.set_yticks([])
-    fig.tight_layout()
-    return fig
-
-
-def overlap_frames(kernel_sizes: Sequence[int] = (2, 3, 4, 5, 6), strides: Sequence[int] = (1, 2, 3),
-                   input_size: int = 5) -> Any:
-    """Pictures of :func:`draw_overlap` for one 1-D layer over a grid of kernel sizes and strides.
-
-    For :func:`tconv.animate.player` with the sliders ``("kernel size", kernel_sizes)`` and
-    ``("stride", strides)``: picture ``n`` is ``kernel_sizes[n // len(strides)]`` with
-    ``strides[n % len(strides)]``. Every picture has the same size.
-
-    Parameters
-    ----------
-    kernel_sizes, strides : sequence of int
-        The values of the two sliders, each >= 1.
-    input_size : int, default 5
-        Size of the transposed convolution's input.
-
-    Returns
-    -------
-    tconv.animate.Frames
-
-    Examples
-    --------
-    >>> frames = overlap_frames((2, 3), (1, 2))
-    >>> frames.count, frames.captions[3]
-    (4, 'kernel size 3, stride 2: interior max/min = 2')
-    """
-    from .animate import Frames
-
-    for name, values in (("kernel_sizes", kernel_sizes), ("strides", strides)):
-        if not isinstance(values, (tuple, list, range)) or len(values) == 0:
-            raise ValueError(f"{name} must be a non-empty sequence of ints, got {values!r}")
-    grid = [(as_int(k, "kernel_sizes", minimum=1), as_int(s, "strides", minimum=1))
-            for k in kernel_sizes for s in strides]
-    input_size = as_int(input_size, "input_size", minimum=1)
-    widest = max((input_size - 1) * s + k for k, s in grid)
-    captions = []
-    for k, s in grid:
-        try:
-            ratio = f"{interior_unevenness([(k, s)]):.3g}"
-        except ValueError:
-            ratio = "(no interior)"
-        captions.append(f"kernel size {k}, stride {s}: interior max/min = {ratio}")
-
-    def draw(fig: Any, n: int) -> None:
-        draw_overlap(input_size, [grid[n]], fig=fig, annotate_limit=widest)
-        for ax in fig.axes:
-            ax.set_xlim(-0.5, widest - 0.5)
-
-    width = min(9.0, 0.32 * widest + 1.6)
-    cell = (width - 1.6) / widest
-    height = cell * (input_size + 1) + 1.5
-    return Frames(draw, len(grid), (width, height), tuple(captions))
-
-
-def overlap_explorer(max_kernel: int = 7, max_stride: int = 4, max_layers: int = 3) -> Any:
-    """Sliders for kernel size, stride, number of layers and dimension over :func:`draw_overlap`.
-
-    For Jupyter (needs ``ipywidgets``); every layer has the same kernel size and stride. The
-    returned widget's ``result`` is the figure drawn last.
-
-    Parameters
-    ----------
-    max_kernel, max_stride, max_layers : int
-        Upper ends of the sliders, each >= 1.
-
-    Returns
-    -------
-    ipywidgets.interactive
-
-    Examples
-    --------
-    >>> explorer = overlap_explorer()
-    >>> [child.description for child in explorer.children[:4]]
-    ['kernel size', 'stride', 'layers', 'dimensions']
-    >>> explorer.result.axes[1].get_title()
-    'after layer 1 (k=3, s=2): 11 elements, interior max/min = 2'
-    """
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-
-    max_kernel = as_int(max_kernel, "max_kernel", minimum=1)
-    max_stride = as_int(max_stride, "max_stride", minimum=1)
-    max_layers = as_int(max_layers, "max_layers", minimum=1)
-    drawn: list = []
-
-    def show(kernel_size: int, stride: int, layers: int, dimensions: int) -> Any:
-        for old in drawn:
-            plt.close(old)
-        drawn.clear()
-        shape = (5,) if dimensions == 1 else (3, 3)
-        drawn.append(draw_overlap(shape, [(kernel_size, stride)] * layers))
-        return drawn[-1]
-
-    style = {"description_width": "initial"}
-    controls = dict(
-        kernel_size=widgets.IntSlider(min(3, max_kernel), 1, max_kernel, description="kernel size",
-                                      style=style),
-        stride=widgets.IntSlider(min(2, max_stride), 1, max_stride, description="stride",
-                                 style=style),
-        layers=widgets.IntSlider(1, 1, max_layers, description="layers", style=style),
-        dimensions=widgets.ToggleButtons(options=[("1-D", 1), ("2-D", 2)], value=1,
-                                         description="dimensions", style=style),
-    )
-    # Outside IPython clearing the output area only prints terminal escape codes.
-    return widgets.interactive(show, {"auto_display": False}, clear_output=_in_ipython(),
-                               **controls)
-
-
-def _in_ipython() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - ipywidgets depends on IPython
-        return False
-    return get_ipython() is not None

@@ -1,4 +1,4 @@
-"""tconv.widgets: the live explorer, checked without a front end (its sliders, values and the
+"""tconv.course.explorer: the live explorer, checked without a front end (its sliders, values and the
 figure each change draws)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import tconv  # noqa: E402
-from tconv.widgets import SLIDER_RANGES, Explorer  # noqa: E402
+from tconv.course.explorer import SLIDER_RANGES, Explorer  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from tconv import plot_bench  # noqa: E402
+from tconv.course import bench_figures  # noqa: E402
 
 
 def _report(with_torch: bool = True) -> dict:
@@ -47,7 +47,7 @@ def close_figures():
 
 def test_speedup_bars_are_the_stored_ratios():
     report = _report()
-    ax = plot_bench.speedup_chart(report, targets={"1ch-64": 5})
+    ax = bench_figures.speedup_chart(report, targets={"1ch-64": 5})
     widths = sorted(round(p.get_width(), 6) for p in ax.patches
                     if not np.isnan(p.get_width()))  # missing contenders draw no bar
     expected = sorted(round(v, 6) for r in report["workloads"] for v in r["speedup"].values())
@@ -59,13 +59,13 @@ def test_speedup_bars_are_the_stored_ratios():
 
 
 def test_speedup_chart_without_torch_shows_scipy_only():
-    ax = plot_bench.speedup_chart(_report(with_torch=False))
+    ax = bench_figures.speedup_chart(_report(with_torch=False))
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["scipy time / tconv time"]
 
 
 def test_gflops_chart_draws_layers_and_the_sgemm_line():
     report = _report()
-    ax = plot_bench.gflops_chart(report)
+    ax = bench_figures.gflops_chart(report)
     heights = sorted(round(p.get_height(), 6) for p in ax.patches if not np.isnan(p.get_height()))
     layers = [r for r in report["workloads"] if not r["single_channel"]]
     assert heights == sorted(round(v, 6) for r in layers for v in r["gflops"].values())
@@ -73,22 +73,22 @@ def test_gflops_chart_draws_layers_and_the_sgemm_line():
 
 
 def test_machine_summary_reads_the_report():
-    text = plot_bench.machine_summary(_report())
+    text = bench_figures.machine_summary(_report())
     assert "Test CPU (2 logical CPUs)" in text and "PyTorch 2.0" in text
     assert "300 GFLOP/s" in text
-    assert "PyTorch not installed" in plot_bench.machine_summary(_report(with_torch=False))
+    assert "PyTorch not installed" in bench_figures.machine_summary(_report(with_torch=False))
 
 
 def test_load_report_checks_the_fields(tmp_path):
     good = tmp_path / "good.json"
     good.write_text(json.dumps(_report()))
-    assert plot_bench.load_report(good)["sgemm_gflops"] == 300.0
+    assert bench_figures.load_report(good)["sgemm_gflops"] == 300.0
     bad = _report()
     del bad["workloads"]
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(bad))
     with pytest.raises(ValueError, match="lacks 'workloads'"):
-        plot_bench.load_report(path)
+        bench_figures.load_report(path)
 
 
 def test_the_stored_book_report_loads():
@@ -98,5 +98,5 @@ def test_the_stored_book_report_loads():
     path = pathlib.Path(__file__).resolve().parents[2] / "book" / "data" / "bench-cpu.json"
     if not path.exists():
         pytest.skip("no stored report")
-    report = plot_bench.load_report(path)
+    report = bench_figures.load_report(path)
     assert {r["name"] for r in report["workloads"]} >= {"seed", "DCGAN", "depthwise"}

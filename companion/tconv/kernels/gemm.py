@@ -23,7 +23,7 @@ adding: the ``'interleave'`` col2im writes every output row once as the tap rows
 row, side by side.
 
 The work is cut into *tasks* that own disjoint parts of the output (a few samples, one group, a
-block of output channels); :func:`~tconv.kernels._workers.run_tasks` runs them on
+block of output channels); :func:`~tconv.kernels.workers.run_tasks` runs them on
 ``numba.get_num_threads()`` threads, each with a single-threaded BLAS product and a ``nogil``
 Numba col2im, so no two thread pools compete for the cores. Within a task the column buffer is
 filled in chunks of whole samples or of whole input rows, so that all buffers together stay
@@ -41,10 +41,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import get_num_threads, njit
 
-from ._workers import run_tasks
-
-from .cpu import as_3d
-from .cpu_direct import _column_table, _tap_table
+from .direct import _column_table, _tap_table
+from .workers import run_tasks
 
 if TYPE_CHECKING:
     from ..geometry import ConvGeometry
@@ -157,7 +155,7 @@ def _interleave(cols, out, bias, load, row0, depth, height, width, sd, sh, sw, p
                     i, a = (od + pd) // sd, (od + pd) % sd
                     for oh in range(oh_size):
                         j, bb = (oh + ph) // sh, (oh + ph) % sh
-                        if i >= depth or j >= height or a >= kd or bb >= kh:
+                        if not (0 <= i < depth and 0 <= j < height) or a >= kd or bb >= kh:
                             out[b, co, od, oh, :] = value
             for r in range(length // width):  # the input rows of this chunk
                 i, j = (row0 + r) // height, (row0 + r) % height
@@ -210,7 +208,8 @@ def _col2im_rows(cols, out, bias, load, row0, depth, height, width, sd, sh, sw, 
     rows_d = _tap_table(od_size, depth, sd, pd, dd, kd)
     rows_h = _tap_table(oh_size, height, sh, ph, dh, kh)
     m_size = (ow_size + sw - 1) // sw
-    buf = np.empty(sw * m_size, dtype=out.dtype)
+    phases = min(sw, ow_size)  # only phases that hold an output column
+    buf = np.empty(phases * m_size, dtype=out.dtype)
     for b in range(nb):
         for co in range(channels):
             value = bias[co]
@@ -233,6 +232,8 @@ def _col2im_rows(cols, out, bias, load, row0, depth, height, width, sd, sh, sw, 
                             tap0 = (a * kh + bb) * kw
                             for c in range(kw):
                                 r, q, k0, k1 = table[c, 0], table[c, 1], table[c, 2], table[c, 3]
+                                if k1 <= k0:  # this tap reaches no output column
+                                    continue
                                 src = plane[tap0 + c, flat * width + k0:flat * width + k1]
                                 dst = buf[r * m_size + k0 + q:r * m_size + k1 + q]
                                 for k in range(src.size):
@@ -243,17 +244,17 @@ def _col2im_rows(cols, out, bias, load, row0, depth, height, width, sd, sh, sw, 
                             dst_row[:] = value
                         continue
                     if load:
-                        for rw in range(sw):
+                        for rw in range(phases):
                             for m in range((ow_size - rw + sw - 1) // sw):
                                 dst_row[rw + sw * m] += buf[rw * m_size + m]
-                    elif sw == 2:
+                    elif sw == 2 and ow_size >= 2:
                         for m in range(ow_size // 2):
                             dst_row[2 * m] = buf[m] + value
                             dst_row[2 * m + 1] = buf[m_size + m] + value
                         if ow_size % 2:
                             dst_row[ow_size - 1] = buf[ow_size // 2] + value
                     else:
-                        for rw in range(sw):
+                        for rw in range(phases):
                             for m in range((ow_size - rw + sw - 1) // sw):
                                 dst_row[rw + sw * m] = buf[rw * m_size + m] + value
 
@@ -342,38 +343,39 @@ def plan(geometry: ConvGeometry, batch: int, buffer_bytes: int, itemsize: int, w
     return 1, blocks, max(1, min(rows_per_sample, budget // row_bytes))
 
 
-def conv_transpose_gemm(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, out: np.ndarray,
-                        bias: np.ndarray | None = None, buffer_bytes: int | None = None,
-                        col2im: str | None = None) -> None:
-    """Write the transposed convolution of ``x``, plus ``bias``, into ``out`` (BLAS + col2im).
-
-    ``out`` is overwritten and may be uninitialized.
+def conv_transpose_gemm(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray,
+                        bias: np.ndarray | None = None, *, buffer_bytes: int | None = None,
+                        col2im: str | None = None) -> np.ndarray:
+    """The transposed convolution of ``x``, plus ``bias`` (BLAS + col2im): a new output array.
 
     Parameters
     ----------
     geometry : ConvGeometry
         The operator (``geometry.transposed`` is True).
-    x, w, out : numpy.ndarray
-        C-contiguous arrays of one float dtype: input ``(N, C_in, *spatial)``, weight
-        ``(C_in, C_out/groups, *kernel)``, output ``(N, C_out, *spatial_out)``.
+    x, w : numpy.ndarray
+        C-contiguous, aligned arrays of one native float dtype: input ``(N, C_in, *spatial)``,
+        weight ``(C_in, C_out/groups, *kernel)``.
     bias : numpy.ndarray, optional
         ``(C_out,)`` of the same dtype; zeros when omitted.
     buffer_bytes : int, optional
         Largest total of the column buffers; by default the output's size in bytes (at least
         one input row's columns per worker). Results do not depend on it beyond rounding.
     col2im : {'interleave', 'rows', 'channels-last'}, optional
-        Which col2im adds the product into ``out``; by default :func:`choose_col2im` decides.
-        ``'interleave'`` needs taps that never overlap (:func:`disjoint_taps`). All three give
-        the same output up to rounding.
+        Which col2im adds the product into the output; by default :func:`choose_col2im`
+        decides. ``'interleave'`` needs taps that never overlap (:func:`disjoint_taps`). All
+        three give the same output up to rounding.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, C_out, *geometry.output_shape)``.
 
     Examples
     --------
     >>> import numpy as np
     >>> from tconv import ConvGeometry
     >>> g = ConvGeometry.for_conv_transpose((1, 1, 3), (1, 2), stride=2)
-    >>> out = np.empty((1, 1, 5))
-    >>> conv_transpose_gemm(g, np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]]), out)
-    >>> out
+    >>> conv_transpose_gemm(g, np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]]))
     array([[[ 1.,  2., 13., 20., 30.]]])
     """
     if col2im is not None and col2im not in COL2IM:
@@ -383,24 +385,22 @@ def conv_transpose_gemm(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, ou
                          f"along every axis), got kernel {geometry.kernel_size}, stride "
                          f"{geometry.stride}, dilation {geometry.dilation}")
     batch = x.shape[0]
+    out = np.empty((batch, geometry.out_channels, *geometry.output_shape), dtype=x.dtype)
     if out.size == 0:
-        return
+        return out
     if bias is None:
         bias = np.zeros(out.shape[1], dtype=out.dtype)
     if buffer_bytes is None:
         buffer_bytes = out.nbytes
-    fill = 3 - geometry.ndim
-    stride = (1,) * fill + geometry.stride
-    padding = (0,) * fill + geometry.padding
-    dilation = (1,) * fill + geometry.dilation
-    kd, kh, kw = (1,) * fill + geometry.kernel_size
-    depth, height, width = (1,) * fill + geometry.input_shape
+    g3 = geometry.in_3d
+    kd, kh, kw = g3.kernel_size
+    depth, height, width = g3.input_shape
     groups = geometry.groups
     c_in_g = geometry.in_channels // groups
     c_out_g = geometry.out_channels // groups
     taps = kd * kh * kw
     spatial = depth * height * width
-    out3 = as_3d(out, geometry.ndim)
+    out3 = out.reshape(out.shape[:2] + g3.output_shape)
     x_flat = x.reshape(batch, geometry.in_channels, spatial)
     samples, blocks, rows = plan(geometry, batch, buffer_bytes, x.dtype.itemsize,
                                  get_num_threads())
@@ -436,7 +436,7 @@ def conv_transpose_gemm(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, ou
             stop = min(spatial, start + length)
             positions = stop - start
             # the chunk (a later chunk adds to out; its first input row) and the geometry
-            where = (start > 0, start // width, depth, height, width, *stride, *padding)
+            where = (start > 0, start // width, depth, height, width, *g3.stride, *g3.padding)
             cols = buffer[:nb * positions * w_t.size // c_in_g]
             with np.errstate(all="ignore"):  # inf/nan inputs propagate as in the other kernels
                 if channel_major:
@@ -451,10 +451,11 @@ def conv_transpose_gemm(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, ou
                             *where, kd, kh, kw)
             elif col2im == "rows":
                 _col2im_rows(cols.reshape(nb, c1 - c0, taps, positions), out_t, bias[c0:c1],
-                             *where, *dilation, kd, kh, kw)
+                             *where, *g3.dilation, kd, kh, kw)
             else:
                 _col2im(cols.reshape(nb, positions, taps, c1 - c0), out_t, bias[c0:c1],
-                        *where, *dilation, kd, kh, kw, block)
+                        *where, *g3.dilation, kd, kh, kw, block)
 
     run_tasks(task, [(n0, g, j) for n0 in range(0, batch, samples) for g in range(groups)
                      for j in range(blocks)])
+    return out

@@ -1,13 +1,13 @@
 """The worked example the course starts from, as data.
 
-The seed document (``shared/seed/transposed-convolution.txt``) takes the 3x3 kernel
-``[[1, 2, 3], [4, 5, 6], [7, 8, 9]]`` on a 4x4 image. Its convolution is a 4x16 matrix ``A``; the
-transposed convolution is ``B = A^T``, 16x4, from 2x2 back to 4x4; and the products ``AB`` (4x4)
-and ``BA`` (16x16) are not identity matrices: the two are not inverses.
+The 3x3 kernel ``[[1, 2, 3], [4, 5, 6], [7, 8, 9]]`` on a 4x4 image: its convolution is a 4x16
+matrix ``A``; the transposed convolution is ``B = A^T``, 16x4, from 2x2 back to 4x4; and the
+products ``AB`` (4x4) and ``BA`` (16x16) are not identity matrices: the two are not inverses.
 
-The ``SEED_*`` constants are the numbers as the seed prints them (``SEED_BA_ROWS`` holds the six
-rows of ``BA`` it shows). :func:`seed_example` computes the same matrices through tconv's public
-API; the tests check that the two agree exactly.
+The constants (:data:`KERNEL`, :data:`A`, :data:`B`, :data:`AB`, :data:`BA_ROWS`) are those
+numbers written out by hand, as the course prints them (``BA_ROWS`` holds six rows of ``BA``:
+the first three and the last three). :func:`compute` computes the same matrices through
+tconv's API; the tests check that the two agree exactly.
 """
 
 from __future__ import annotations
@@ -16,18 +16,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .matrix import conv_matrix, conv_transpose_matrix
+from ..matrix import conv_matrix, conv_transpose_matrix
 
 __all__ = [
-    "SEED_KERNEL",
-    "SEED_INPUT_SHAPE",
-    "SEED_OUTPUT_SHAPE",
-    "SEED_A",
-    "SEED_B",
-    "SEED_AB",
-    "SEED_BA_ROWS",
-    "SeedExample",
-    "seed_example",
+    "KERNEL",
+    "INPUT_SHAPE",
+    "OUTPUT_SHAPE",
+    "A",
+    "B",
+    "AB",
+    "BA_ROWS",
+    "WorkedExample",
+    "compute",
 ]
 
 
@@ -37,23 +37,23 @@ def _frozen(rows: list) -> np.ndarray:
     return array
 
 
-#: The seed's 3x3 kernel.
-SEED_KERNEL = _frozen([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+#: The 3x3 kernel.
+KERNEL = _frozen([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
 #: The image the convolution reads (and the transposed convolution writes).
-SEED_INPUT_SHAPE = (4, 4)
+INPUT_SHAPE = (4, 4)
 #: The convolution's output (the transposed convolution's input).
-SEED_OUTPUT_SHAPE = (2, 2)
+OUTPUT_SHAPE = (2, 2)
 
-#: The convolution matrix A (4x16), as printed in the seed.
-SEED_A = _frozen([
+#: The convolution matrix A (4x16).
+A = _frozen([
     [1, 2, 3, 0, 4, 5, 6, 0, 7, 8, 9, 0, 0, 0, 0, 0],
     [0, 1, 2, 3, 0, 4, 5, 6, 0, 7, 8, 9, 0, 0, 0, 0],
     [0, 0, 0, 0, 1, 2, 3, 0, 4, 5, 6, 0, 7, 8, 9, 0],
     [0, 0, 0, 0, 0, 1, 2, 3, 0, 4, 5, 6, 0, 7, 8, 9],
 ])
 
-#: The transposed convolution matrix B = A^T (16x4), as printed in the seed.
-SEED_B = _frozen([
+#: The transposed convolution matrix B = A^T (16x4).
+B = _frozen([
     [1, 0, 0, 0],
     [2, 1, 0, 0],
     [3, 2, 0, 0],
@@ -72,16 +72,16 @@ SEED_B = _frozen([
     [0, 0, 0, 9],
 ])
 
-#: AB (4x4), as printed in the seed.
-SEED_AB = _frozen([
+#: AB (4x4).
+AB = _frozen([
     [285, 186, 154, 94],
     [186, 285, 106, 154],
     [154, 106, 285, 186],
     [94, 154, 186, 285],
 ])
 
-#: The rows of BA (16x16) that the seed prints: the first three and the last three.
-SEED_BA_ROWS = {
+#: Six rows of BA (16x16): the first three and the last three.
+BA_ROWS = {
     0: _frozen([1, 2, 3, 0, 4, 5, 6, 0, 7, 8, 9, 0, 0, 0, 0, 0]),
     1: _frozen([2, 5, 8, 3, 8, 14, 17, 6, 14, 23, 26, 9, 0, 0, 0, 0]),
     2: _frozen([3, 8, 13, 6, 12, 23, 28, 12, 21, 38, 43, 18, 0, 0, 0, 0]),
@@ -92,8 +92,8 @@ SEED_BA_ROWS = {
 
 
 @dataclass(frozen=True)
-class SeedExample:
-    """The seed's matrices, computed by tconv.
+class WorkedExample:
+    """The worked example's matrices, computed by tconv.
 
     Attributes
     ----------
@@ -116,18 +116,18 @@ class SeedExample:
     BA: np.ndarray
 
 
-def seed_example() -> SeedExample:
-    """Compute the seed's matrices through the public API.
+def compute() -> WorkedExample:
+    """Compute the worked example's matrices through tconv's API.
 
     Examples
     --------
-    >>> ex = seed_example()
+    >>> ex = compute()
     >>> ex.A.shape, ex.B.shape
     ((4, 16), (16, 4))
     >>> ex.AB[0]
     array([285, 186, 154,  94])
     """
-    kernel = np.array(SEED_KERNEL)
-    a = conv_matrix(kernel, SEED_INPUT_SHAPE)
-    b = conv_transpose_matrix(kernel, SEED_OUTPUT_SHAPE)
-    return SeedExample(kernel=kernel, A=a, B=b, AB=a @ b, BA=b @ a)
+    kernel = np.array(KERNEL)
+    a = conv_matrix(kernel, INPUT_SHAPE)
+    b = conv_transpose_matrix(kernel, OUTPUT_SHAPE)
+    return WorkedExample(kernel=kernel, A=a, B=b, AB=a @ b, BA=b @ a)

@@ -1,17 +1,21 @@
-"""Numba kernels for the CPU.
+"""The plain loops: transposed convolution by scatter and by gather, and the convolution.
 
-Every kernel works on 3 spatial dimensions: 1-D and 2-D problems are viewed as 3-D ones with
-leading spatial dimensions of size 1 (stride 1, padding 0, dilation 1 there), so one kernel
-serves every rank. Arrays are channels first:
+These kernels say what the operators are, one multiply-add at a time, with nothing clever:
+the ``"scatter"`` and ``"gather"`` backends of the transposed convolution and (for now) the
+convolution itself. The fast kernels are :mod:`tconv.kernels.direct` and
+:mod:`tconv.kernels.gemm`.
+
+Every kernel works on 3 spatial dimensions (:attr:`tconv.ConvGeometry.in_3d`: 1-D and 2-D
+problems have leading spatial dimensions of size 1). Arrays are channels first and C-contiguous:
 
 - ``x``: input, ``(N, C_in, D, H, W)``
 - ``w``: weight, as in PyTorch (``(C_in, C_out/groups, kD, kH, kW)`` for the transposed kernels,
   ``(C_out, C_in/groups, kD, kH, kW)`` for the convolution)
-- ``out``: output, ``(N, C_out, oD, oH, oW)``, filled with the bias (or zeros) by the caller;
-  the kernels add into it.
+- ``out``: output, ``(N, C_out, oD, oH, oW)``, starting from the bias; the kernels add into it.
 
-The work is split over (sample, output channel) pairs with ``prange``: each pair is written by
-one thread only and summed in a fixed order, so results are identical from run to run.
+The work is split over (sample, output channel) pairs, run on the threads of
+:func:`tconv.kernels.workers.run_tasks`: each pair is written by one thread only and summed in
+a fixed order, so results are identical from run to run.
 """
 
 from __future__ import annotations
@@ -19,22 +23,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit
+
+from .workers import run_tasks, split
 
 if TYPE_CHECKING:
     from ..geometry import ConvGeometry
 
-__all__ = ["conv_transpose_scatter", "conv_transpose_gather", "conv_direct", "as_3d"]
+__all__ = ["conv_transpose_scatter", "conv_transpose_gather", "conv_direct", "filled_output"]
 
 
-@njit(parallel=True, cache=True)
-def _scatter(x, w, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):  # pragma: no cover - jitted
+@njit(nogil=True, cache=True)
+def _scatter(x, w, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups, j0, j1):  # pragma: no cover
     n_batch, c_in, depth, height, width = x.shape
     c_out_group, kd, kh, kw = w.shape[1], w.shape[2], w.shape[3], w.shape[4]
     c_out = out.shape[1]
     c_in_group = c_in // groups
     od_size, oh_size, ow_size = out.shape[2], out.shape[3], out.shape[4]
-    for job in prange(n_batch * c_out):
+    for job in range(j0, j1):
         n = job // c_out
         co = job % c_out
         g = co // c_out_group
@@ -60,14 +66,14 @@ def _scatter(x, w, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):  # pragma: 
                                     out[n, co, od, oh, ow] += value * w[ci, co_local, a, b, c]
 
 
-@njit(parallel=True, cache=True)
-def _gather(x, w, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):  # pragma: no cover - jitted
+@njit(nogil=True, cache=True)
+def _gather(x, w, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups, j0, j1):  # pragma: no cover
     n_batch, c_in, depth, height, width = x.shape
     c_out_group, kd, kh, kw = w.shape[1], w.shape[2], w.shape[3], w.shape[4]
     c_out = out.shape[1]
     c_in_group = c_in // groups
     od_size, oh_size, ow_size = out.shape[2], out.shape[3], out.shape[4]
-    for job in prange(n_batch * c_out):
+    for job in range(j0, j1):
         n = job // c_out
         co = job % c_out
         g = co // c_out_group
@@ -97,14 +103,14 @@ def _gather(x, w, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):  # pragma: n
                     out[n, co, od, oh, ow] = total
 
 
-@njit(parallel=True, cache=True)
-def _conv(x, w, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):  # pragma: no cover - jitted
+@njit(nogil=True, cache=True)
+def _conv(x, w, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups, j0, j1):  # pragma: no cover
     n_batch, c_in, depth, height, width = x.shape
     c_in_group, kd, kh, kw = w.shape[1], w.shape[2], w.shape[3], w.shape[4]
     c_out = out.shape[1]
     c_out_group = c_out // groups
     od_size, oh_size, ow_size = out.shape[2], out.shape[3], out.shape[4]
-    for job in prange(n_batch * c_out):
+    for job in range(j0, j1):
         n = job // c_out
         co = job % c_out
         g = co // c_out_group
@@ -131,30 +137,45 @@ def _conv(x, w, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):  # pragma: no 
                     out[n, co, od, oh, ow] = total
 
 
-def as_3d(array: np.ndarray, ndim: int) -> np.ndarray:
-    """View a channels-first array with ``ndim`` spatial dims as one with 3 (size-1 dims first)."""
-    return array.reshape(array.shape[:2] + (1,) * (3 - ndim) + array.shape[2:])
+def filled_output(geometry: ConvGeometry, batch: int, bias: np.ndarray | None,
+                  dtype: np.dtype) -> np.ndarray:
+    """A new output ``(batch, C_out, *output_shape)`` holding the bias (or zeros)."""
+    shape = (batch, geometry.out_channels, *geometry.output_shape)
+    if bias is None:
+        return np.zeros(shape, dtype=dtype)
+    out = np.empty(shape, dtype=dtype)
+    out[...] = bias.reshape((1, -1) + (1,) * geometry.ndim)
+    return out
 
 
-def _launch(kernel, geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
-    fill = 3 - geometry.ndim
-    stride = (1,) * fill + geometry.stride
-    padding = (0,) * fill + geometry.padding
-    dilation = (1,) * fill + geometry.dilation
-    kernel(as_3d(x, geometry.ndim), as_3d(w, geometry.ndim), as_3d(out, geometry.ndim),
-           *stride, *padding, *dilation, geometry.groups)
+def _run(kernel, geometry: ConvGeometry, x: np.ndarray, w: np.ndarray,
+         bias: np.ndarray | None) -> np.ndarray:
+    out = filled_output(geometry, x.shape[0], bias, x.dtype)
+    g3 = geometry.in_3d
+    x3 = x.reshape(x.shape[:2] + g3.input_shape)
+    w3 = w.reshape(w.shape[:2] + g3.kernel_size)
+    out3 = out.reshape(out.shape[:2] + g3.output_shape)
+    args = (*g3.stride, *g3.padding, *g3.dilation, geometry.groups)
+    jobs = x.shape[0] * geometry.out_channels
+    run_tasks(lambda block: kernel(x3, w3, out3, *args, *block),
+              split(jobs, 8 * get_num_threads()))
+    return out
 
 
-def conv_transpose_scatter(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
-    """Add the transposed convolution of ``x`` to ``out`` by scattering (see module docstring)."""
-    _launch(_scatter, geometry, x, w, out)
+def conv_transpose_scatter(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray,
+                           bias: np.ndarray | None = None) -> np.ndarray:
+    """The transposed convolution of ``x``, plus ``bias``: every input element stamps its
+    scaled kernel into the output (see the module docstring for the arrays)."""
+    return _run(_scatter, geometry, x, w, bias)
 
 
-def conv_transpose_gather(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
-    """Add the transposed convolution of ``x`` to ``out``, one output element at a time."""
-    _launch(_gather, geometry, x, w, out)
+def conv_transpose_gather(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray,
+                          bias: np.ndarray | None = None) -> np.ndarray:
+    """The transposed convolution of ``x``, plus ``bias``, one output element at a time."""
+    return _run(_gather, geometry, x, w, bias)
 
 
-def conv_direct(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
-    """Add the convolution (cross-correlation) of ``x`` to ``out``."""
-    _launch(_conv, geometry, x, w, out)
+def conv_direct(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray,
+                bias: np.ndarray | None = None) -> np.ndarray:
+    """The convolution (cross-correlation) of ``x``, plus ``bias``."""
+    return _run(_conv, geometry, x, w, bias)

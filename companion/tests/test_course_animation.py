@@ -1,4 +1,4 @@
-"""tconv.animate: the step-by-step computations against the matrix oracle and a naive loop, the
+"""tconv.course (steps, step_frames, players, explorer): the step-by-step computations against the matrix oracle and a naive loop, the
 pictures against the steps, and the HTML players against the static-interactivity contract."""
 
 from __future__ import annotations
@@ -20,13 +20,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import tconv  # noqa: E402
-from tconv import animate  # noqa: E402
+from tconv.course import single_channel  # noqa: E402
+from tconv.course import explorer, players, step_frames  # noqa: E402
+from tconv.course import steps as course_steps  # noqa: E402
 
-SEED_K = np.arange(1, 10).reshape(3, 3)
+K = np.arange(1, 10).reshape(3, 3)
 
 # (x shape, kernel shape, stride, padding, output_padding, dilation)
 CONFIGS = [
-    ((2, 2), (3, 3), 1, 0, 0, 1),          # the seed's example
+    ((2, 2), (3, 3), 1, 0, 0, 1),          # the worked example
     ((3, 3), (3, 3), 2, 1, 0, 1),          # strided and padded
     ((3, 2), (2, 3), (2, 3), (0, 1), (1, 2), 1),
     ((2, 3), (3, 2), 1, (1, 0), 0, 2),     # dilated
@@ -70,7 +72,7 @@ def naive_full(x, kernel, stride, dilation, shape):
 def test_scatter_steps_add_one_column_of_the_matrix_at_a_time(x_shape, k_shape, stride, padding,
                                                               output_padding, dilation):
     x, kernel = arrays(x_shape, k_shape)
-    steps = animate.scatter_steps(x, kernel, stride, padding, output_padding, dilation)
+    steps = course_steps.scatter_steps(x, kernel, stride, padding, output_padding, dilation)
     matrix = tconv.conv_transpose_matrix(kernel, x.shape, stride, padding, output_padding,
                                          dilation)
     out_shape = tconv.conv_transpose_output_size(x.shape, kernel.shape, pair(stride),
@@ -93,7 +95,7 @@ def test_scatter_steps_stamp_the_scaled_kernel_on_the_full_canvas(x_shape, k_sha
                                                                   padding, output_padding,
                                                                   dilation):
     x, kernel = arrays(x_shape, k_shape, seed=1)
-    steps = animate.scatter_steps(x, kernel, stride, padding, output_padding, dilation)
+    steps = course_steps.scatter_steps(x, kernel, stride, padding, output_padding, dilation)
     shape = steps[0].canvas.shape
     (sh, sw), (dh, dw), (p0, p1), (a0, a1) = (pair(stride), pair(dilation), pair(padding),
                                               pair(output_padding))
@@ -132,9 +134,9 @@ def test_scatter_and_gather_match_the_matrix_on_random_configurations(data):
     args = (stride, padding, output_padding, dilation)
     matrix = tconv.conv_transpose_matrix(kernel, x_shape, *args)
     y = (matrix @ x.ravel()).reshape(tconv.conv_transpose_output_size(x_shape, k_shape, *args))
-    np.testing.assert_allclose(animate.scatter_steps(x, kernel, *args)[-1].output, y, atol=1e-12)
-    if y.size <= animate.MAX_STEPS:            # one picture per output element: capped
-        gathered = animate.gather_steps(x, kernel, *args)
+    np.testing.assert_allclose(course_steps.scatter_steps(x, kernel, *args)[-1].output, y, atol=1e-12)
+    if y.size <= course_steps.MAX_STEPS:            # one picture per output element: capped
+        gathered = course_steps.gather_steps(x, kernel, *args)
         np.testing.assert_allclose([s.value for s in gathered], y.ravel(), atol=1e-12)
 
 
@@ -142,7 +144,7 @@ def test_scatter_and_gather_match_the_matrix_on_random_configurations(data):
 def test_gather_steps_sum_the_inputs_that_reach_each_output(x_shape, k_shape, stride, padding,
                                                             output_padding, dilation):
     x, kernel = arrays(x_shape, k_shape, seed=2)
-    steps = animate.gather_steps(x, kernel, stride, padding, output_padding, dilation)
+    steps = course_steps.gather_steps(x, kernel, stride, padding, output_padding, dilation)
     y = tconv.conv_transpose2d(x[None, None], kernel[None, None], None, stride, padding,
                                output_padding, 1, dilation)[0, 0]
     (sh, sw), (dh, dw), (p0, p1) = pair(stride), pair(dilation), pair(padding)
@@ -175,36 +177,36 @@ def test_same_padding_steps_match_the_matrix(padding, stride):
     matrix = tconv.conv_transpose_matrix(kernel, x.shape, stride, padding)
     y = tconv.conv_transpose2d(x[None, None], kernel[None, None], stride=stride,
                                padding=padding)[0, 0]
-    scattered = animate.scatter_steps(x, kernel, stride, padding)
+    scattered = course_steps.scatter_steps(x, kernel, stride, padding)
     for j, step in enumerate(scattered):
         np.testing.assert_allclose(step.output.ravel(), matrix[:, :j + 1] @ x.ravel()[:j + 1],
                                    atol=1e-12)
         assert step.canvas[step.crop].shape == y.shape
-    gathered = animate.gather_steps(x, kernel, stride, padding)
+    gathered = course_steps.gather_steps(x, kernel, stride, padding)
     np.testing.assert_allclose([g.value for g in gathered], matrix @ x.ravel(), atol=1e-12)
 
 
 def test_the_seed_example_stamps_the_kernel_itself_first():
-    steps = animate.scatter_steps([[1, 2], [3, 4]], SEED_K)
+    steps = course_steps.scatter_steps([[1, 2], [3, 4]], K)
     expected = np.zeros((4, 4))
-    expected[:3, :3] = SEED_K
+    expected[:3, :3] = K
     np.testing.assert_array_equal(steps[0].output, expected)
     np.testing.assert_array_equal(
-        steps[-1].output, tconv.conv_transpose2d_single([[1, 2], [3, 4]], SEED_K))
+        steps[-1].output, single_channel.conv_transpose2d_single([[1, 2], [3, 4]], K))
 
 
 @pytest.mark.parametrize("call, error, match", [
-    (lambda: animate.scatter_steps(np.ones((2, 2, 2)), SEED_K), ValueError, r"x must be a 2-D"),
-    (lambda: animate.scatter_steps([[1]], "abc"), TypeError, r"kernel must be a numeric"),
-    (lambda: animate.gather_steps(np.ones((0, 2)), SEED_K), ValueError, r"x must not be empty"),
-    (lambda: animate.scatter_steps(np.ones((11, 10)), SEED_K), ValueError,
+    (lambda: course_steps.scatter_steps(np.ones((2, 2, 2)), K), ValueError, r"x must be a 2-D"),
+    (lambda: course_steps.scatter_steps([[1]], "abc"), TypeError, r"kernel must be a numeric"),
+    (lambda: course_steps.gather_steps(np.ones((0, 2)), K), ValueError, r"x must not be empty"),
+    (lambda: course_steps.scatter_steps(np.ones((11, 10)), K), ValueError,
      r"x has 110 elements.*MAX_STEPS = 100"),
-    (lambda: animate.gather_steps(np.ones((6, 6)), SEED_K, stride=2), ValueError,
+    (lambda: course_steps.gather_steps(np.ones((6, 6)), K, stride=2), ValueError,
      r"the output has 169 elements"),
-    (lambda: animate.scatter_steps([[1]], SEED_K, output_padding=1), ValueError,
+    (lambda: course_steps.scatter_steps([[1]], K, output_padding=1), ValueError,
      r"output_padding must be smaller"),
-    (lambda: animate.scatter_steps([[1]], SEED_K, stride=0), ValueError, r"stride must be >= 1"),
-    (lambda: animate.scatter_steps([[1]], SEED_K, padding=2.0), TypeError, r"padding must be"),
+    (lambda: course_steps.scatter_steps([[1]], K, stride=0), ValueError, r"stride must be >= 1"),
+    (lambda: course_steps.scatter_steps([[1]], K, padding=2.0), TypeError, r"padding must be"),
 ])
 def test_bad_arguments_are_refused_naming_them(call, error, match):
     with pytest.raises(error, match=match):
@@ -235,8 +237,8 @@ def highlighted(ax):
 
 def test_scatter_pictures_show_each_step_of_the_computation():
     x = np.arange(1, 10).reshape(3, 3)
-    frames = animate.scatter_frames(x, SEED_K, stride=2, padding=1)
-    steps = animate.scatter_steps(x, SEED_K, stride=2, padding=1)
+    frames = step_frames.scatter_frames(x, K, stride=2, padding=1)
+    steps = course_steps.scatter_steps(x, K, stride=2, padding=1)
     assert frames.count == 9
     for j in (0, 4, 8):
         fig = frames.figure(j)
@@ -253,8 +255,8 @@ def test_scatter_pictures_show_each_step_of_the_computation():
 
 
 def test_gather_pictures_show_the_output_so_far_and_the_inputs_that_reach_it():
-    frames = animate.gather_frames([[1, 2], [3, 4]], SEED_K)
-    steps = animate.gather_steps([[1, 2], [3, 4]], SEED_K)
+    frames = step_frames.gather_frames([[1, 2], [3, 4]], K)
+    steps = course_steps.gather_steps([[1, 2], [3, 4]], K)
     fig = frames.figure(5)
     ax_x, ax_k, ax_y = fig.axes
     assert highlighted(ax_x) == {(0, 0), (0, 1), (1, 0), (1, 1)}
@@ -267,7 +269,7 @@ def test_gather_pictures_show_the_output_so_far_and_the_inputs_that_reach_it():
 
 
 def test_frames_figure_refuses_an_index_out_of_range():
-    frames = animate.scatter_frames([[1]], [[2]])
+    frames = step_frames.scatter_frames([[1]], [[2]])
     with pytest.raises(ValueError, match=r"i must be < 1"):
         frames.figure(1)
     with pytest.raises(TypeError, match=r"i must be an integer"):
@@ -275,10 +277,10 @@ def test_frames_figure_refuses_an_index_out_of_range():
 
 
 def test_configuration_picture_shows_tconvs_output_counts_and_matrix():
-    fig = animate.draw_configuration(stride=2, padding=1, kernel_size=3, input_size=3)
+    fig = explorer.draw_configuration(stride=2, padding=1, kernel_size=3, input_size=3)
     ax_x, ax_k, ax_y, ax_c, ax_m = fig.axes
     x = np.arange(1, 10).reshape(3, 3).astype(float)
-    y = tconv.conv_transpose2d(x[None, None], SEED_K[None, None].astype(float), stride=2,
+    y = tconv.conv_transpose2d(x[None, None], K[None, None].astype(float), stride=2,
                                padding=1)[0, 0]
     assert cell_texts(ax_y) == {idx: format(v, "g") for idx, v in np.ndenumerate(y)}
     # Overlap counts on the full 7x7 output, counted naively: stamps covering each cell.
@@ -288,7 +290,7 @@ def test_configuration_picture_shows_tconvs_output_counts_and_matrix():
     assert cell_texts(ax_c) == {idx: str(v) for idx, v in np.ndenumerate(counts)}
     np.testing.assert_array_equal(
         ax_m.images[0].get_array(),
-        tconv.conv_transpose_matrix(SEED_K, (3, 3), stride=2, padding=1))
+        tconv.conv_transpose_matrix(K, (3, 3), stride=2, padding=1))
     assert "o = (3-1)·2 - 2·1 + 1·(3-1) + 0 + 1 = 5" in fig._suptitle.get_text()
     plt.close(fig)
 
@@ -298,11 +300,11 @@ def test_configuration_picture_shows_tconvs_output_counts_and_matrix():
     (dict(input_size=1, kernel_size=1, padding=1), "leaves no output"),
 ])
 def test_configuration_picture_shows_a_refused_combination_as_a_message(kwargs, fragment):
-    fig = animate.draw_configuration(**kwargs)
+    fig = explorer.draw_configuration(**kwargs)
     [ax] = fig.axes                                   # one blank axes holding the message
     assert not ax.axison and len(ax.images) == 0 and len(ax.patches) == 0
     assert "not valid" in ax.texts[0].get_text() and fragment in ax.texts[0].get_text()
-    assert fragment in animate.configuration_error(**kwargs)
+    assert fragment in explorer.configuration_error(**kwargs)
     plt.close(fig)
 
 
@@ -314,28 +316,28 @@ def test_configuration_picture_shows_a_refused_combination_as_a_message(kwargs, 
 ])
 def test_configuration_arguments_are_checked_one_by_one(kwargs, error, match):
     with pytest.raises(error, match=match):
-        animate.draw_configuration(**kwargs)
+        explorer.draw_configuration(**kwargs)
     with pytest.raises(error, match=match):
-        animate.configuration_error(**kwargs)
+        explorer.configuration_error(**kwargs)
 
 
 def test_configuration_frames_refuse_bad_grids():
     with pytest.raises(ValueError, match=r"strides must be non-empty"):
-        animate.configuration_frames((), (0,))
+        explorer.configuration_frames((), (0,))
     with pytest.raises(ValueError, match=r"paddings must be non-empty and without repeats"):
-        animate.configuration_frames((1,), (0, 0))
+        explorer.configuration_frames((1,), (0, 0))
     with pytest.raises(TypeError, match=r"strides must be a sequence"):
-        animate.configuration_frames(2, (0,))
+        explorer.configuration_frames(2, (0,))
     with pytest.raises(TypeError, match=r"unexpected arguments \['colour'\]"):
-        animate.configuration_frames((1,), (0,), colour=1)
+        explorer.configuration_frames((1,), (0,), colour=1)
 
 
 # --- PNG, GIF, HTML ----------------------------------------------------------------------------
 def test_png_is_byte_stable_and_carries_no_software_stamp():
-    frames = animate.scatter_frames([[1, 2], [3, 4]], SEED_K)
+    frames = step_frames.scatter_frames([[1, 2], [3, 4]], K)
     for palette in (True, False):
-        first = animate.render_png(frames, 2, dpi=40, palette=palette)
-        assert first == animate.render_png(frames, 2, dpi=40, palette=palette)
+        first = players.render_png(frames, 2, dpi=40, palette=palette)
+        assert first == players.render_png(frames, 2, dpi=40, palette=palette)
         assert b"Software" not in first and b"matplotlib" not in first.lower()
         with Image.open(io.BytesIO(first)) as image:
             assert image.size == (int(frames.figsize[0] * 40), int(frames.figsize[1] * 40))
@@ -343,9 +345,9 @@ def test_png_is_byte_stable_and_carries_no_software_stamp():
 
 
 def test_save_gif_writes_one_frame_per_step(tmp_path):
-    frames = animate.scatter_frames([[1, 2], [3, 4]], SEED_K)
-    path = tmp_path / "seed.gif"
-    animate.save_gif(frames, path, fps=2, dpi=30)
+    frames = step_frames.scatter_frames([[1, 2], [3, 4]], K)
+    path = tmp_path / "scatter.gif"
+    players.save_gif(frames, path, fps=2, dpi=30)
     with Image.open(path) as gif:
         assert gif.format == "GIF"
         assert gif.n_frames == 4
@@ -358,17 +360,17 @@ def test_save_gif_writes_one_frame_per_step(tmp_path):
 
 
 def test_save_gif_refuses_bad_arguments(tmp_path):
-    frames = animate.scatter_frames([[1]], [[2]])
+    frames = step_frames.scatter_frames([[1]], [[2]])
     with pytest.raises(ValueError, match=r"fps must be a positive number, got 0"):
-        animate.save_gif(frames, tmp_path / "a.gif", fps=0)
+        players.save_gif(frames, tmp_path / "a.gif", fps=0)
     with pytest.raises(ValueError, match=r"path must be in an existing folder"):
-        animate.save_gif(frames, tmp_path / "missing" / "a.gif")
-    with pytest.raises(TypeError, match=r"frames must be a tconv.animate.Frames"):
-        animate.save_gif([1, 2], tmp_path / "a.gif")
+        players.save_gif(frames, tmp_path / "missing" / "a.gif")
+    with pytest.raises(TypeError, match=r"frames must be a tconv.course.players.Frames"):
+        players.save_gif([1, 2], tmp_path / "a.gif")
     with pytest.raises(TypeError, match=r"path must be a str or path-like"):
-        animate.save_gif(frames, 3)
+        players.save_gif(frames, 3)
     with pytest.raises(ValueError, match=r"dpi must be >= 10"):
-        animate.save_gif(frames, tmp_path / "a.gif", dpi=5)
+        players.save_gif(frames, tmp_path / "a.gif", dpi=5)
 
 
 class _Structure(HTMLParser):
@@ -404,8 +406,8 @@ def parse_player(text):
 
 
 def test_player_follows_the_static_interactivity_contract():
-    frames = animate.configuration_frames((1, 2, 3), (0, 1), input_size=2, kernel_size=2)
-    p = animate.player(frames, [("stride s", (1, 2, 3)), ("padding p", (0, 1))], dpi=20)
+    frames = explorer.configuration_frames((1, 2, 3), (0, 1), input_size=2, kernel_size=2)
+    p = players.player(frames, [("stride s", (1, 2, 3)), ("padding p", (0, 1))], dpi=20)
     parser, script, pngs = parse_player(p.html)
     tags = parser.elements
     assert tags[0][0] == "div" and tags[0][1]["class"] == "tconv-player"
@@ -424,13 +426,13 @@ def test_player_follows_the_static_interactivity_contract():
     assert len(set(decoded)) == 6                               # distinct configurations
     assert not any(t == "button" for t, _ in tags)                # no play button by default
     # Picture n is the configuration of the sliders' values in C order.
-    assert decoded[3] == animate.render_png(frames, 3, dpi=20)
+    assert decoded[3] == players.render_png(frames, 3, dpi=20)
     assert frames.captions[3] == "stride 2, padding 1"
 
 
 def test_animation_player_has_a_step_slider_and_a_text_play_button():
-    frames = animate.scatter_frames([[1, 2], [3, 4]], SEED_K)
-    p = animate.player(frames, dpi=20, interval_ms=500)
+    frames = step_frames.scatter_frames([[1, 2], [3, 4]], K)
+    p = players.player(frames, dpi=20, interval_ms=500)
     parser, script, pngs = parse_player(p.html)
     buttons = [a for t, a in parser.elements if t == "button"]
     assert len(buttons) == 1 and ">Play</button>" in p.html and "'Pause'" in script
@@ -441,32 +443,32 @@ def test_animation_player_has_a_step_slider_and_a_text_play_button():
 
 
 def test_player_ids_are_deterministic_and_differ_between_players():
-    seed = animate.scatter_frames([[1, 2], [3, 4]], SEED_K)
-    other = animate.scatter_frames([[1, 2], [3, 5]], SEED_K)
-    first, again = animate.player(seed, dpi=20), animate.player(seed, dpi=20)
+    first_frames = step_frames.scatter_frames([[1, 2], [3, 4]], K)
+    other = step_frames.scatter_frames([[1, 2], [3, 5]], K)
+    first, again = players.player(first_frames, dpi=20), players.player(first_frames, dpi=20)
     assert first.html == again.html
     ids = {re.search(r'data-tconv-id="([^"]+)"', p.html).group(1)
-           for p in (first, animate.player(other, dpi=20))}
+           for p in (first, players.player(other, dpi=20))}
     assert len(ids) == 2
 
 
 def test_player_refuses_bad_arguments():
-    frames = animate.scatter_frames([[1, 2]], [[1]])
+    frames = step_frames.scatter_frames([[1, 2]], [[1]])
     with pytest.raises(ValueError, match=r"sliders must have as many value combinations.*3 = 3, "
                                          r"but frames has 2"):
-        animate.player(frames, [("s", (1, 2, 3))])
+        players.player(frames, [("s", (1, 2, 3))])
     with pytest.raises(TypeError, match=r"sliders must hold \(label, values\) pairs"):
-        animate.player(frames, [(1, (1, 2))])
-    with pytest.raises(TypeError, match=r"frames must be a tconv.animate.Frames"):
-        animate.player("frames")
+        players.player(frames, [(1, (1, 2))])
+    with pytest.raises(TypeError, match=r"frames must be a tconv.course.players.Frames"):
+        players.player("frames")
     with pytest.raises(ValueError, match=r"interval_ms must be >= 50"):
-        animate.player(frames, interval_ms=10)
+        players.player(frames, interval_ms=10)
     with pytest.raises(TypeError, match=r"play must be True, False or None"):
-        animate.player(frames, play="yes")
+        players.player(frames, play="yes")
 
 
 def test_explorer_player_covers_every_stride_and_padding():
-    p = animate.explorer_player((1, 2, 3), (0, 1, 2), dpi=15)
+    p = explorer.explorer_player((1, 2, 3), (0, 1, 2), dpi=15)
     _, _, pngs = parse_player(p.html)
     assert p.count == len(pngs) == 9
     assert len(set(pngs)) == 9

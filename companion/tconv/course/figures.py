@@ -1,4 +1,4 @@
-"""Figures for the book, drawn with matplotlib (an optional dependency: ``pip install tconv[plot]``).
+"""Figures for the book, drawn with matplotlib (an optional dependency: ``pip install tconv[course]``).
 
 Conventions shared by every figure: rows of a matrix are output elements and columns are input
 elements, both numbered in the C order that :func:`tconv.conv_matrix` flattens in; the colours
@@ -11,12 +11,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["COLORS", "matrix_heatmap", "value_grid", "scatter_terms", "size_staircase"]
+__all__ = ["COLORS", "matrix_heatmap", "value_grid", "shade_crop", "scatter_terms",
+           "size_staircase"]
 
 #: One colour map per role, used by every figure of the book.
 COLORS = {"input": "Blues", "kernel": "Oranges", "output": "Greens", "matrix": "Purples"}
 
 _EDGE = "0.1"  # colour of outlines that mark cells (highlights, stamped blocks)
+_CROP_COLOR = "0.45"  # cells that the padding crops
 
 
 def matrix_heatmap(
@@ -60,9 +62,9 @@ def matrix_heatmap(
     Examples
     --------
     >>> import numpy as np, tconv
-    >>> from tconv.plot import matrix_heatmap
+    >>> from tconv.course.figures import matrix_heatmap
     >>> ax = matrix_heatmap(tconv.conv_matrix(np.arange(1, 10).reshape(3, 3), (4, 4)))
-    >>> len(ax.texts)   # the 36 non-zero entries of the seed's A
+    >>> len(ax.texts)   # the 36 non-zero entries of the worked example's A
     36
     """
     import matplotlib.pyplot as plt
@@ -146,7 +148,7 @@ def value_grid(
     Examples
     --------
     >>> import numpy as np
-    >>> from tconv.plot import value_grid
+    >>> from tconv.course.figures import value_grid
     >>> ax = value_grid(np.arange(1, 10).reshape(3, 3), role="kernel", title="K")
     >>> [t.get_text() for t in ax.texts][:3]
     ['1', '2', '3']
@@ -194,13 +196,33 @@ def value_grid(
     return ax
 
 
+
+def shade_crop(ax: Any, shape: tuple[int, int], crop: tuple[slice, slice]) -> None:
+    """Grey out the cells of a full output that the padding crops, and frame the rest.
+
+    ``crop`` is where the output lies in the full grid of ``shape`` (as
+    :attr:`tconv.course.steps.ScatterStep.crop`).
+    """
+    from matplotlib.patches import Rectangle
+
+    keep = np.zeros(shape, dtype=bool)
+    keep[crop] = True
+    for r, c in zip(*np.nonzero(~keep)):
+        ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor=_CROP_COLOR, alpha=0.22,
+                               hatch="///", edgecolor="0.6", linewidth=0))
+    if not keep.all():
+        (r0, r1), (c0, c1) = ((crop[0].start, crop[0].stop), (crop[1].start, crop[1].stop))
+        ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False,
+                               edgecolor="black", linewidth=1.6, linestyle="--"))
+
+
 def scatter_terms(x: Any, kernel: Any, *, stride: int = 1, padding: int = 0) -> Any:
     """Draw a transposed convolution as a sum: every input value stamps the scaled kernel.
 
     One panel per input element ``x[r, c]`` shows its term, the transposed convolution of an
     input that holds only that value (the kernel times ``x[r, c]``, placed at ``stride`` times
     the position, cropped by ``padding``), with the cells it writes outlined; the last panel is
-    the sum, :func:`tconv.conv_transpose2d_single` of the whole input. A frame surrounds the
+    the sum, :func:`tconv.course.single_channel.conv_transpose2d_single` of the whole input. A frame surrounds the
     block of cells each term writes. Every term is computed
     by that function, so the figure shows what tconv computes.
 
@@ -209,7 +231,7 @@ def scatter_terms(x: Any, kernel: Any, *, stride: int = 1, padding: int = 0) -> 
     x, kernel : array_like
         2-D arrays of real numbers (the input, with few elements: one panel each).
     stride, padding : int
-        As :func:`tconv.conv_transpose2d_single`.
+        As :func:`tconv.course.single_channel.conv_transpose2d_single`.
 
     Returns
     -------
@@ -221,12 +243,12 @@ def scatter_terms(x: Any, kernel: Any, *, stride: int = 1, padding: int = 0) -> 
     ------
     ValueError
         If ``x`` has more than 16 elements (the figure would not fit the page), and as
-        :func:`tconv.conv_transpose2d_single`.
+        :func:`tconv.course.single_channel.conv_transpose2d_single`.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from tconv.plot import scatter_terms
+    >>> from tconv.course.figures import scatter_terms
     >>> fig = scatter_terms(np.array([[1, 2], [3, 4]]), np.arange(1, 10).reshape(3, 3))
     >>> [ax.get_title() for ax in fig.axes]
     ['1 K  (x[0,0])', '+ 2 K  (x[0,1])', '+ 3 K  (x[1,0])', '+ 4 K  (x[1,1])', '= y']
@@ -301,14 +323,14 @@ def size_staircase(
 
     Examples
     --------
-    >>> from tconv.plot import size_staircase
+    >>> from tconv.course.figures import size_staircase
     >>> ax = size_staircase(kernel_size=3, strides=(1, 2), input_sizes=range(3, 8))
     >>> [line.get_ydata().tolist() for line in ax.get_lines()]
     [[1, 2, 3, 4, 5], [1, 1, 2, 2, 3]]
     """
     import matplotlib.pyplot as plt
 
-    from .arithmetic import conv_output_size
+    from ..arithmetic import conv_output_size
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 3.5))

@@ -1,4 +1,4 @@
-"""The book's figures are drawn by tconv.plot; check what they show, not how they look."""
+"""The book's figures are drawn by tconv.course.figures; check what they show, not how they look."""
 
 import numpy as np
 import pytest
@@ -9,19 +9,19 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import tconv  # noqa: E402
-from tconv.examples import SEED_A, SEED_KERNEL  # noqa: E402
-from tconv.plot import matrix_heatmap, scatter_terms, size_staircase, value_grid  # noqa: E402
+from tconv.course.worked_example import A, KERNEL  # noqa: E402
+from tconv.course.figures import matrix_heatmap, scatter_terms, size_staircase, value_grid  # noqa: E402
 
 
 def test_heatmap_writes_every_nonzero_entry_of_the_seed_matrix():
     fig, ax = plt.subplots()
-    returned = matrix_heatmap(SEED_A, ax, title="A", row_label="rows", col_label="cols")
+    returned = matrix_heatmap(A, ax, title="A", row_label="rows", col_label="cols")
     assert returned is ax
     written = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text()
                for t in ax.texts}
-    expected = {(r, c): str(v) for (r, c), v in np.ndenumerate(SEED_A) if v}
+    expected = {(r, c): str(v) for (r, c), v in np.ndenumerate(A) if v}
     assert written == expected
-    np.testing.assert_array_equal(ax.images[0].get_array(), SEED_A)
+    np.testing.assert_array_equal(ax.images[0].get_array(), A)
     assert (ax.get_title(), ax.get_ylabel(), ax.get_xlabel()) == ("A", "rows", "cols")
     assert len(ax.get_xticks()) == 16 and len(ax.get_yticks()) == 4
     plt.close(fig)
@@ -42,7 +42,7 @@ def test_heatmap_refuses_other_ranks():
 
 
 def test_heatmap_draws_block_boundaries():
-    ax = matrix_heatmap(tconv.conv_matrix(SEED_KERNEL, (4, 4), padding=1), blocks=(4, 4))
+    ax = matrix_heatmap(tconv.conv_matrix(KERNEL, (4, 4), padding=1), blocks=(4, 4))
     # 16x16 matrix, blocks of 4: three inner boundaries each way, at the block edges.
     horizontal = sorted(line.get_ydata()[0] for line in ax.get_lines()
                         if line.get_ydata()[0] == line.get_ydata()[1])
@@ -52,7 +52,7 @@ def test_heatmap_draws_block_boundaries():
     plt.close(ax.figure)
     for bad in [(0, 4), (4,), [4, 4], (4, 2.0), (True, 4)]:
         with pytest.raises(ValueError, match=r"blocks must be a pair of ints >= 1"):
-            matrix_heatmap(SEED_A, blocks=bad)
+            matrix_heatmap(A, blocks=bad)
     plt.close("all")
 
 
@@ -95,7 +95,7 @@ def test_value_grid_refuses_bad_input():
 @pytest.mark.parametrize("stride, padding", [(1, 0), (2, 0), (2, 1), (3, 1)])
 def test_scatter_terms_shows_each_column_of_the_transposed_matrix_and_their_sum(stride, padding):
     x = np.array([[1, -2], [3, 4]])
-    kernel = np.array(SEED_KERNEL)
+    kernel = np.array(KERNEL)
     matrix = tconv.conv_transpose_matrix(kernel, x.shape, stride=stride, padding=padding)
     out_shape = (tconv.conv_transpose_output_size(2, 3, stride, padding),) * 2
     fig = scatter_terms(x, kernel, stride=stride, padding=padding)

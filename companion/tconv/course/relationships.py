@@ -28,8 +28,8 @@ from typing import Callable
 
 import numpy as np
 
-from ._validate import as_int
-from .arithmetic import conv_output_size, conv_transpose_size
+from .._validate import as_int
+from ..arithmetic import conv_output_size, conv_transpose_size
 
 __all__ = [
     "Case",
@@ -223,7 +223,7 @@ class Relationship:
 
 def _as_case(case: object) -> Case:
     if not isinstance(case, Case):
-        raise TypeError(f"case must be a tconv.guide.Case, got {case!r} of type "
+        raise TypeError(f"case must be a tconv.course.relationships.Case, got {case!r} of type "
                         f"{type(case).__name__}")
     return case
 
@@ -349,8 +349,8 @@ def conv_input_sizes(output_size: int, kernel_size: int, stride: int = 1, paddin
 def measure_output_size(rel: Relationship, case: Case) -> int:
     """Run the operator of ``rel`` on a square 2-D input of ``case`` and return its output size.
 
-    The convolution is :func:`tconv.conv2d_single`, the transposed convolution
-    :func:`tconv.conv_transpose2d_single` (on ``i' = case.o`` elements, ``output_padding = a``),
+    The convolution is :func:`tconv.course.single_channel.conv2d_single`, the transposed convolution
+    :func:`tconv.course.single_channel.conv_transpose2d_single` (on ``i' = case.o`` elements, ``output_padding = a``),
     the pooling a max over every window (NumPy). Nothing is read from the size formulas.
 
     Examples
@@ -361,7 +361,7 @@ def measure_output_size(rel: Relationship, case: Case) -> int:
     from .single_channel import conv2d_single, conv_transpose2d_single
 
     if not isinstance(rel, Relationship):
-        raise TypeError(f"rel must be a tconv.guide.Relationship, got {rel!r} of type "
+        raise TypeError(f"rel must be a tconv.course.relationships.Relationship, got {rel!r} of type "
                         f"{type(rel).__name__}")
     case = _as_case(case)
     kernel = np.ones((case.k, case.k))

@@ -1,0 +1,165 @@
+"""Pictures of the scatter and gather steps (:mod:`tconv.course.steps`), as :class:`Frames`.
+
+:func:`scatter_frames` draws, for each input element, the input, the kernel, the stamp it adds
+and the output so far; :func:`gather_frames` draws, for each output element, the inputs and
+taps it sums. Give either to :func:`tconv.course.players.player` for the book or
+:func:`~tconv.course.players.save_gif` for a GIF.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence, Union
+
+import numpy as np
+
+from .figures import shade_crop, value_grid
+from .players import Frames
+from .steps import gather_steps, image_and_kernel, scatter_steps, single_geometry
+
+__all__ = ["scatter_frames", "gather_frames"]
+
+IntOrPair = Union[int, Sequence[int]]
+
+
+def _fmt(value: float) -> str:
+    return format(value, "g")
+
+
+def _grid_axes(fig: Any, shapes: Sequence[tuple[int, int]]) -> list[Any]:
+    """One axes per grid in a row, widths proportional to the grids' widths."""
+    widths = [max(2, s[1]) for s in shapes]
+    axes = list(fig.subplots(1, len(shapes), gridspec_kw={"width_ratios": widths}))
+    fig.subplots_adjust(left=0.03, right=0.99, bottom=0.08, top=0.8, wspace=0.25)
+    return axes
+
+
+def _row_figsize(shapes: Sequence[tuple[int, int]]) -> tuple[float, float]:
+    width = sum(max(2, s[1]) for s in shapes)
+    height = max(s[0] for s in shapes)
+    scale = min(0.42, 8.6 / (width + 1.5 * len(shapes)))
+    return (round(min(9.0, scale * width + 0.65 * len(shapes) + 0.4), 1),
+            round(max(2.2, scale * height + 1.0), 1))
+
+
+def scatter_frames(x: Any, kernel: Any, stride: IntOrPair = 1, padding: IntOrPair = 0,
+                   output_padding: IntOrPair = 0, dilation: IntOrPair = 1) -> Frames:
+    """Pictures of :func:`scatter_steps`: input, kernel, this step's stamp, output so far.
+
+    Picture ``j`` highlights input element ``j``, shows ``x[r, c] K``, and draws the full output
+    after step ``j`` with the cells just stamped framed and the cropped ``padding`` border
+    shaded (the dashed frame is what :func:`tconv.conv_transpose2d` returns).
+
+    Parameters
+    ----------
+    x, kernel, stride, padding, output_padding, dilation
+        As :func:`scatter_steps`.
+
+    Returns
+    -------
+    Frames
+        One picture per input element.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> frames = scatter_frames([[1, 2], [3, 4]], np.arange(1, 10).reshape(3, 3))
+    >>> frames.count
+    4
+    >>> frames.captions[1]
+    'step 2 of 4: x[0, 1] = 2 stamps 2·K at (0, 1) = stride·(0, 1)'
+    """
+    steps = scatter_steps(x, kernel, stride, padding, output_padding, dilation)
+    x, kernel = image_and_kernel(x, kernel)
+    geometry = single_geometry(x, kernel, stride, padding, output_padding, dilation)
+    (sh, sw) = geometry.stride
+    canvas_shape = steps[-1].canvas.shape
+    top = float(np.abs(steps[-1].canvas).max()) or 1.0
+    stamp_top = max(float(np.abs(s.stamp).max()) for s in steps) or 1.0
+    shapes = [x.shape, kernel.shape, kernel.shape, canvas_shape]
+    captions = tuple(
+        f"step {j + 1} of {len(steps)}: x[{s.index[0]}, {s.index[1]}] = {_fmt(s.value)} stamps "
+        f"{_fmt(s.value)}·K at ({s.index[0] * sh}, {s.index[1] * sw}) = stride·({s.index[0]}, "
+        f"{s.index[1]})"
+        for j, s in enumerate(steps)
+    )
+    cropped = any(geometry.padding) or any(geometry.padding_end)
+
+    def draw(fig: Any, j: int) -> None:
+        step = steps[j]
+        ax_x, ax_k, ax_s, ax_y = _grid_axes(fig, shapes)
+        current = np.zeros(x.shape, dtype=bool)
+        current[step.index] = True
+        value_grid(x, ax_x, role="input", title="input x", highlight=current)
+        value_grid(kernel, ax_k, role="kernel", title="kernel K")
+        value_grid(step.stamp, ax_s, role="kernel", vmax=stamp_top,
+                   title=f"x[{step.index[0]},{step.index[1]}]·K = {_fmt(step.value)}·K")
+        value_grid(step.canvas, ax_y, role="output", vmax=top, highlight=step.stamped,
+                   title="output so far" + (" (shaded: cropped)" if cropped else ""))
+        shade_crop(ax_y, canvas_shape, step.crop)
+        fig.suptitle(captions[j] + f"   (stride {geometry.stride[0]}, padding "
+                     f"{geometry.padding[0]})", fontsize=10)
+
+    return Frames(draw, len(steps), _row_figsize(shapes), captions)
+
+
+def gather_frames(x: Any, kernel: Any, stride: IntOrPair = 1, padding: IntOrPair = 0,
+                  output_padding: IntOrPair = 0, dilation: IntOrPair = 1) -> Frames:
+    """Pictures of :func:`gather_steps`: which inputs reach each output element.
+
+    Picture ``m`` frames the inputs that reach output element ``m``, each labelled with the
+    kernel tap it is multiplied by, frames those taps in the kernel, and shows the output
+    computed so far (later elements are left blank).
+
+    Parameters
+    ----------
+    x, kernel, stride, padding, output_padding, dilation
+        As :func:`gather_steps`.
+
+    Returns
+    -------
+    Frames
+        One picture per output element.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> frames = gather_frames([[1, 2], [3, 4]], np.arange(1, 10).reshape(3, 3))
+    >>> frames.count
+    16
+    >>> frames.captions[5]
+    'y[1, 1] = 5·1 + 4·2 + 2·3 + 1·4 = 23'
+    """
+    steps = gather_steps(x, kernel, stride, padding, output_padding, dilation)
+    x, kernel = image_and_kernel(x, kernel)
+    out_shape = steps[-1].output.shape
+    top = float(np.abs(steps[-1].output).max()) or 1.0
+    shapes = [x.shape, kernel.shape, out_shape]
+    captions = tuple(
+        f"y[{s.index[0]}, {s.index[1]}] = "
+        + (" + ".join(f"{_fmt(k)}·{_fmt(v)}" for k, v in s.terms) or "0 (no input reaches it)")
+        + (f" = {_fmt(s.value)}" if len(s.terms) > 0 else "")
+        for s in steps
+    )
+
+    def draw(fig: Any, m: int) -> None:
+        step = steps[m]
+        ax_x, ax_k, ax_y = _grid_axes(fig, shapes)
+        value_grid(x, ax_x, role="input", title="input x (tap used)", highlight=step.inputs)
+        for (r, c), tap in np.ndenumerate(step.taps):
+            if tap >= 0:
+                ax_x.text(c + 0.42, r + 0.42, f"K{tap // kernel.shape[1]}{tap % kernel.shape[1]}",
+                          ha="right", va="bottom", fontsize=8, color="0.15")
+        used = np.zeros(kernel.shape, dtype=bool)
+        used.flat[step.taps[step.taps >= 0]] = True
+        value_grid(kernel, ax_k, role="kernel", title="kernel K (taps used)", highlight=used)
+        current = np.zeros(out_shape, dtype=bool)
+        current[step.index] = True
+        value_grid(step.output, ax_y, role="output", vmax=top, highlight=current,
+                   title="output y so far")
+        for text in ax_y.texts:
+            col, row = (round(v) for v in text.get_position())
+            if (row, col) > step.index:
+                text.set_text("")
+        fig.suptitle(captions[m], fontsize=10)
+
+    return Frames(draw, len(steps), _row_figsize(shapes), captions)
