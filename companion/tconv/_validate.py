@@ -250,7 +250,8 @@ def operator_arrays(ndim: int, name: str, input: Any, weight: Any, bias: Any,
     w = array(weight, "weight")
     dtype = compute_dtype(x, "input")
     if w.ndim != ndim + 2:
-        channels = "C_in, C_out/groups" if name.startswith("conv_transpose") else "C_out, C_in/groups"
+        transposed = name.startswith("conv_transpose")
+        channels = "C_in, C_out/groups" if transposed else "C_out, C_in/groups"
         raise ValueError(
             f"weight of {name} must be {ndim + 2}-D ({channels}, {_KERNEL_AXES[ndim]}), "
             f"got shape {w.shape}"

@@ -2,6 +2,7 @@
 
 - :mod:`~tconv.kernels.auto`: the rule behind ``backend="auto"``.
 - :mod:`~tconv.kernels.loops`: plain scatter and gather loops (and the convolution).
+- :mod:`~tconv.kernels.taps`: which input reaches which output through which tap.
 - :mod:`~tconv.kernels.direct`: a vectorized direct kernel for few channels per group.
 - :mod:`~tconv.kernels.gemm`: a BLAS matrix product and col2im, for channel-heavy layers.
 - :mod:`~tconv.kernels.workers`: the threads they run on.

@@ -35,7 +35,7 @@ def choose_backend(geometry: ConvGeometry) -> str:
     Examples
     --------
     >>> from tconv import ConvGeometry
-    >>> choose_backend(ConvGeometry.for_conv_transpose((1, 1, 3, 3), (1, 2, 2)))  # the worked example
+    >>> choose_backend(ConvGeometry.for_conv_transpose((1, 1, 3, 3), (1, 2, 2)))  # worked example
     'direct'
     >>> choose_backend(ConvGeometry.for_conv_transpose((64, 1, 4, 4), (64, 32, 32), 2, 1,
     ...                                                groups=64))               # depthwise

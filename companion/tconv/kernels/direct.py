@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import get_num_threads, njit
 
+from .taps import column_table, tap_table
 from .workers import run_tasks, split
 
 if TYPE_CHECKING:
@@ -43,38 +44,6 @@ SERIAL_WORK_LIMIT = 200_000
 
 #: The plane kernel runs for output rows at most this long (longer rows: the row kernel).
 PLANE_MAX_WIDTH = 256
-
-
-@njit(cache=True, boundscheck=False, error_model="numpy")
-def _tap_table(out_size, in_size, stride, pad, dilation, taps):  # pragma: no cover - jitted
-    """``table[o, t]``: the input index that reaches output ``o`` through tap ``t``, or -1."""
-    table = np.full((out_size, taps), -1, dtype=np.int64)
-    for t in range(taps):
-        for i in range(in_size):
-            o = i * stride - pad + t * dilation
-            if 0 <= o < out_size:
-                table[o, t] = i
-    return table
-
-
-@njit(cache=True, boundscheck=False, error_model="numpy")
-def _column_table(out_size, in_size, stride, pad, dilation, taps):  # pragma: no cover - jitted
-    """Per tap ``c`` of the last axis: phase ``r``, shift ``q`` and input columns ``k0 .. k1-1``.
-
-    Input column ``k`` reaches output column ``r + stride * (k + q)`` through tap ``c``; a tap
-    that reaches no output column (its phase ``r`` at least ``out_size`` among them) has
-    ``k1 == k0``.
-    """
-    table = np.zeros((taps, 4), dtype=np.int64)
-    for c in range(taps):
-        shift = c * dilation - pad
-        r = shift % stride
-        q = (shift - r) // stride
-        table[c, 0] = r
-        table[c, 1] = q
-        table[c, 2] = max(0, -q)
-        table[c, 3] = max(max(0, -q), min(in_size, (out_size - r + stride - 1) // stride - q))
-    return table
 
 
 @njit(nogil=True, cache=True, boundscheck=False, error_model="numpy")
@@ -340,21 +309,21 @@ def conv_transpose_direct(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray,
             _planes(x, w, bias, out4, sh, sw, ph, pw, dh, dw, groups, 0, jobs)
         else:
             run_tasks(lambda block: _planes(x, w, bias, out4, sh, sw, ph, pw, dh, dw,
-                                            groups, *block), split(jobs, 8 * workers), workers)
+                                            groups, *block), split(jobs, workers), workers)
         return out
     g3 = geometry.in_3d
     x3 = x.reshape(x.shape[:2] + g3.input_shape)
     w3 = w.reshape(w.shape[:2] + g3.kernel_size)
     out3 = out.reshape(out.shape[:2] + g3.output_shape)
-    rows_d, rows_h = (_tap_table(g3.output_shape[a], g3.input_shape[a], g3.stride[a],
+    rows_d, rows_h = (tap_table(g3.output_shape[a], g3.input_shape[a], g3.stride[a],
                                  g3.padding[a], g3.dilation[a], g3.kernel_size[a])
                       for a in (0, 1))
     sw, pw, dw = g3.stride[2], g3.padding[2], g3.dilation[2]
-    cols = _column_table(g3.output_shape[2], g3.input_shape[2], sw, pw, dw, g3.kernel_size[2])
+    cols = column_table(g3.output_shape[2], g3.input_shape[2], sw, pw, dw, g3.kernel_size[2])
     rows = math.prod(out3.shape[:4])
     if workers == 1:
         _rows(x3, w3, bias, out3, rows_d, rows_h, cols, sw, groups, 0, rows)
     else:
         run_tasks(lambda block: _rows(x3, w3, bias, out3, rows_d, rows_h, cols, sw, groups,
-                                      *block), split(rows, 8 * workers), workers)
+                                      *block), split(rows, workers), workers)
     return out

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import get_num_threads, njit
 
-from .direct import _column_table, _tap_table
+from .taps import column_table, tap_table
 from .workers import run_tasks
 
 if TYPE_CHECKING:
@@ -204,9 +204,9 @@ def _col2im_rows(cols, out, bias, load, row0, depth, height, width, sd, sh, sw, 
     nb, channels, length = cols.shape[0], cols.shape[1], cols.shape[3]
     od_size, oh_size, ow_size = out.shape[2], out.shape[3], out.shape[4]
     n_rows = length // width
-    table = _column_table(ow_size, width, sw, pw, dw, kw)
-    rows_d = _tap_table(od_size, depth, sd, pd, dd, kd)
-    rows_h = _tap_table(oh_size, height, sh, ph, dh, kh)
+    table = column_table(ow_size, width, sw, pw, dw, kw)
+    rows_d = tap_table(od_size, depth, sd, pd, dd, kd)
+    rows_h = tap_table(oh_size, height, sh, ph, dh, kh)
     m_size = (ow_size + sw - 1) // sw
     phases = min(sw, ow_size)  # only phases that hold an output column
     buf = np.empty(phases * m_size, dtype=out.dtype)

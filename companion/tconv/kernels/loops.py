@@ -157,8 +157,8 @@ def _run(kernel, geometry: ConvGeometry, x: np.ndarray, w: np.ndarray,
     out3 = out.reshape(out.shape[:2] + g3.output_shape)
     args = (*g3.stride, *g3.padding, *g3.dilation, geometry.groups)
     jobs = x.shape[0] * geometry.out_channels
-    run_tasks(lambda block: kernel(x3, w3, out3, *args, *block),
-              split(jobs, 8 * get_num_threads()))
+    threads = get_num_threads()
+    run_tasks(lambda block: kernel(x3, w3, out3, *args, *block), split(jobs, threads), threads)
     return out
 
 

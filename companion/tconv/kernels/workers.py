@@ -8,10 +8,14 @@ The kernels are ``nogil`` Numba functions and NumPy matrix products, which relea
 the shares run in parallel. Numba's own ``parallel=True`` threading layer is never used: GNU
 OpenMP, its usual layer, kills a process that forks after using it.
 
-- **fork**: a child process inherits the pool object but not its threads; an ``os.fork`` hook
-  forgets the pool in the child, which starts a new one when it needs it.
-- **threads**: the pool is made once, as large as Numba allows, and never replaced; callers
-  asking for different thread counts (``numba.set_num_threads`` is per thread) share it.
+- **fork**: a child process inherits the pool's queue but not its threads; an ``os.fork`` hook
+  forgets the pool in the child, which starts new threads when it needs them.
+- **threads**: the pool only grows, and is never replaced or shut down; callers asking for
+  different thread counts (``numba.set_num_threads`` is per thread) share it, each waiting for
+  its own shares only.
+- **speed**: shares travel through ``queue.SimpleQueue`` (implemented in C): a round trip costs
+  about a quarter of a ``concurrent.futures`` one (13 against 47 us on the 2-core machine of
+  the performance chapter), which small layers feel.
 - **BLAS**: every thread that runs a share multiplies with a single-threaded BLAS, so the BLAS
   thread pool never competes with these threads. The OpenBLAS that NumPy loaded is found with
   ``threadpoolctl``; its thread-local setting (``openblas_set_num_threads_local``) is set to 1
@@ -24,8 +28,8 @@ from __future__ import annotations
 import ctypes
 import functools
 import os
+import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Sequence
 
 import numba
@@ -33,14 +37,16 @@ import numba
 __all__ = ["run_tasks", "split", "blas_thread_setter"]
 
 _lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
+_jobs: queue.SimpleQueue = queue.SimpleQueue()  # (function, share, where to report) per share
+_threads: list[threading.Thread] = []
 
 
 def _forget_pool_after_fork() -> None:
     """In a forked child: the pool's threads did not survive the fork; start afresh."""
-    global _lock, _pool
+    global _lock, _jobs, _threads
     _lock = threading.Lock()
-    _pool = None
+    _jobs = queue.SimpleQueue()
+    _threads = []
 
 
 if hasattr(os, "register_at_fork"):  # not on Windows, which does not fork
@@ -75,21 +81,29 @@ def blas_thread_setter() -> Callable[[int], int] | None:
     return found
 
 
-def _one_blas_thread() -> None:
+def _worker(jobs: queue.SimpleQueue) -> None:
+    """A pool thread: run shares until the process ends (the threads are daemons)."""
     setter = blas_thread_setter()
     if setter is not None:
         setter(1)
+    while True:
+        function, share, report = jobs.get()
+        try:
+            _run_share(function, share)
+            report.put(None)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller, who re-raises
+            report.put(error)
 
 
-def _executor() -> ThreadPoolExecutor:
-    global _pool
+def _start_workers(count: int) -> queue.SimpleQueue:
+    """Make sure the pool has ``count`` threads; return the queue they read."""
     with _lock:
-        if _pool is None:
-            # the calling thread runs one share itself
-            workers = max(1, numba.config.NUMBA_NUM_THREADS - 1)
-            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tconv",
-                                       initializer=_one_blas_thread)
-        return _pool
+        while len(_threads) < count:
+            thread = threading.Thread(target=_worker, args=(_jobs,), daemon=True,
+                                      name=f"tconv-{len(_threads)}")
+            thread.start()
+            _threads.append(thread)
+        return _jobs
 
 
 def split(count: int, parts: int) -> list[tuple[int, int]]:
@@ -124,18 +138,27 @@ def run_tasks(function: Callable[[Any], None], tasks: Sequence[Any],
         return
     workers = numba.get_num_threads() if workers is None else workers
     shares = [tasks[i::workers] for i in range(min(workers, len(tasks)))]
-    futures = [_executor().submit(_run_share, function, share) for share in shares[1:]]
+    report: queue.SimpleQueue = queue.SimpleQueue()
+    if len(shares) > 1:
+        jobs = _start_workers(len(shares) - 1)
+        for share in shares[1:]:
+            jobs.put((function, share, report))
     setter = blas_thread_setter()
     previous = setter(1) if setter is not None else None
+    errors = []
     try:
         _run_share(function, shares[0])
+    except BaseException as error:  # noqa: BLE001 - re-raised after the other shares end
+        errors.append(error)
     finally:
         if setter is not None:
             setter(previous)
-        for future in futures:  # wait for every share, even after an error here
-            future.exception()
-    for future in futures:
-        future.result()
+    for _ in shares[1:]:  # wait for every share, even after an error here
+        error = report.get()
+        if error is not None:
+            errors.append(error)
+    if errors:
+        raise errors[0]
 
 
 def _run_share(function: Callable[[Any], None], share: list) -> None:
