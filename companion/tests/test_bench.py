@@ -16,7 +16,7 @@ from tconv.bench.workloads import LAYERS, WORKLOADS, by_name
 
 def test_every_workload_of_the_issue_is_there_with_tconvs_output_size():
     names = [w.name for w in WORKLOADS]
-    assert names == ["seed", "1ch-64", "1ch-256", "1ch-1024", "DCGAN", "U-Net", "RGB out",
+    assert names == ["worked example", "1ch-64", "1ch-256", "1ch-1024", "DCGAN", "U-Net", "RGB out",
                      "vocoder 1D", "3D", "dilated", "depthwise"]
     assert set(LAYERS) == set(names[4:])
     for w in WORKLOADS:
@@ -27,7 +27,7 @@ def test_every_workload_of_the_issue_is_there_with_tconvs_output_size():
 
 def test_macs_count_every_stamped_kernel_tap():
     """MACs equal the non-zeros of C_K^T times the batch (each is one multiply-add)."""
-    for name in ("seed", "depthwise"):
+    for name in ("worked example", "depthwise"):
         w = by_name(name)
         if name == "depthwise":  # a smaller copy with the same structure
             w = type(w)("small", 2, 4, (3, 3), 4, 4, 2, 1, groups=4)
@@ -42,7 +42,7 @@ def test_macs_count_every_stamped_kernel_tap():
 
 
 def test_unknown_workload_names_are_refused_with_the_list():
-    with pytest.raises(ValueError, match="workload must be one of .*'seed'.*got 'nope'"):
+    with pytest.raises(ValueError, match="workload must be one of .*'worked example'.*got 'nope'"):
         by_name("nope")
 
 
@@ -64,7 +64,7 @@ def restore_threads():
 @pytest.fixture
 def tiny_report(tmp_path):
     path = tmp_path / "bench.json"
-    report = harness.run(["seed", "1ch-64"], threads=1, repeat=2, json_path=str(path),
+    report = harness.run(["worked example", "1ch-64"], threads=1, repeat=2, json_path=str(path),
                          progress=None)
     return report, path
 
@@ -73,7 +73,7 @@ def test_run_writes_the_report_as_json(tiny_report):
     report, path = tiny_report
     stored = json.loads(path.read_text())
     assert stored == json.loads(json.dumps(report))  # what was returned is what was written
-    assert [r["name"] for r in stored["workloads"]] == ["seed", "1ch-64"]
+    assert [r["name"] for r in stored["workloads"]] == ["worked example", "1ch-64"]
     assert stored["settings"]["threads"] == 1 and stored["settings"]["dtype"] == "float32"
     for key in ("cpu", "logical_cpus", "numpy", "numba", "python"):
         assert stored["machine"][key]
@@ -93,7 +93,7 @@ def test_the_table_is_readable_text(tiny_report):
     table = harness.format_table(report)
     lines = table.splitlines()
     assert lines[0].split()[:3] == ["workload", "backend", "tconv"]
-    assert any(line.startswith("seed ") for line in lines)
+    assert any(line.startswith("worked example ") for line in lines)
     assert any(line.startswith("1ch-64 ") for line in lines)
     assert "sgemm" in table and report["machine"]["cpu"] in table
 
@@ -103,7 +103,7 @@ def test_torch_and_scipy_are_optional(monkeypatch):
     real = harness._optional
     monkeypatch.setattr(harness, "_optional",
                         lambda name: None if name in ("torch", "scipy.signal") else real(name))
-    report = harness.run(["seed"], threads=1, repeat=1, progress=None)
+    report = harness.run(["worked example"], threads=1, repeat=1, progress=None)
     record = report["workloads"][0]
     assert list(record["seconds"]) == ["tconv"]
     assert record["speedup"] == {} and record["checked_against"] is None
@@ -128,17 +128,17 @@ def test_a_wrong_kernel_cannot_win(monkeypatch):
 
 def test_the_command_line_prints_the_table_and_writes_json(tmp_path, capsys):
     path = tmp_path / "out.json"
-    assert main(["--workloads", "seed", "--threads", "1", "--repeat", "1",
+    assert main(["--workloads", "worked example", "--threads", "1", "--repeat", "1",
                  "--json", str(path)]) == 0
     captured = capsys.readouterr()
-    assert "seed" in captured.out and "torch/tconv" in captured.out
-    assert "seed: tconv" in captured.err  # one progress line per workload
-    assert json.loads(path.read_text())["workloads"][0]["name"] == "seed"
+    assert "worked example" in captured.out and "torch/tconv" in captured.out
+    assert "worked example: tconv" in captured.err  # one progress line per workload
+    assert json.loads(path.read_text())["workloads"][0]["name"] == "worked example"
 
 
 def test_the_command_line_refuses_unknown_workloads(capsys):
     with pytest.raises(SystemExit):
-        main(["--workloads", "seed,unknown", "--repeat", "1"])
+        main(["--workloads", "worked example,unknown", "--repeat", "1"])
     assert "workload must be one of" in capsys.readouterr().err
 
 

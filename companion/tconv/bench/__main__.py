@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.list:
         for w in WORKLOADS:
-            print(f"{w.name:12s} input {(w.batch, w.in_channels, *w.spatial)} -> "
+            print(f"{w.name:15s} input {(w.batch, w.in_channels, *w.spatial)} -> "
                   f"{w.out_channels} channels, k{w.kernel} s{w.stride} p{w.padding} "
                   f"a{w.output_padding} d{w.dilation} g{w.groups}")
         return 0

@@ -173,13 +173,9 @@ def _extra_memory(function: Callable[[], np.ndarray]) -> tuple[int, int]:
 
 def measure(workload: Workload, repeat: int, dtype, sgemm: float | None) -> dict:
     """Time one workload; return its JSON record."""
-    from tconv import ConvGeometry
     from tconv.kernels.auto import choose_backend
 
     x, w = workload.arrays(dtype)
-    geometry = ConvGeometry.for_conv_transpose(w.shape, x.shape[1:], workload.stride,
-                                               workload.padding, workload.output_padding,
-                                               workload.dilation, workload.groups)
     contenders = _contenders(workload, x, w)
     start = time.perf_counter()
     contenders["tconv"][0]()
@@ -211,7 +207,7 @@ def measure(workload: Workload, repeat: int, dtype, sgemm: float | None) -> dict
         "groups": workload.groups,
         "output_shape": [workload.batch, workload.out_channels, *workload.output_shape],
         "macs": workload.macs,
-        "backend": choose_backend(geometry),
+        "backend": choose_backend(workload.geometry),
         "single_channel": workload.single_channel,
         "inner_calls": inner,
         "repeat": repeat,
@@ -288,8 +284,8 @@ def format_table(report: dict) -> str:
     if summary.get("single_channel_min_vs_torch") is not None:
         lines.append(f"single-channel (1ch-*): min torch/tconv = "
                      f"{summary['single_channel_min_vs_torch']:.2f}x")
-    if summary.get("seed_vs_torch") is not None:
-        lines.append(f"seed: torch/tconv = {summary['seed_vs_torch']:.2f}x")
+    if summary.get("worked_example_vs_torch") is not None:
+        lines.append(f"worked example: torch/tconv = {summary['worked_example_vs_torch']:.2f}x")
     lines.append("extra mem: peak memory traced during one tconv call beyond its output, "
                  "relative to the output's size")
     return "\n".join(lines)
@@ -334,9 +330,10 @@ def run(names: Sequence[str] | None = None, threads: int | None = None, repeat: 
                      f"({record['backend']}){'; ' + ratios if ratios else ''}")
     layers = [r["speedup"]["torch"] for r in records
               if not r["single_channel"] and "torch" in r["speedup"]]
-    singles = [r["speedup"]["torch"] for r in records
-               if r["single_channel"] and r["name"] != "seed" and "torch" in r["speedup"]]
-    seed = [r["speedup"]["torch"] for r in records if r["name"] == "seed" and "torch" in r["speedup"]]
+    singles = [r["speedup"]["torch"] for r in records if r["single_channel"]
+               and r["name"] != "worked example" and "torch" in r["speedup"]]
+    example = [r["speedup"]["torch"] for r in records
+               if r["name"] == "worked example" and "torch" in r["speedup"]]
     report = {
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine_info(),
@@ -347,7 +344,7 @@ def run(names: Sequence[str] | None = None, threads: int | None = None, repeat: 
             "layers_geometric_mean_vs_torch": geometric_mean(layers) if layers else None,
             "layers_min_vs_torch": min(layers) if layers else None,
             "single_channel_min_vs_torch": min(singles) if singles else None,
-            "seed_vs_torch": seed[0] if seed else None,
+            "worked_example_vs_torch": example[0] if example else None,
         },
     }
     if json_path:

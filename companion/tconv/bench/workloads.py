@@ -1,11 +1,14 @@
-"""The benchmark's workloads: the table of issue 4 (float32, channels first)."""
+"""The benchmark's workloads: eleven transposed convolutions, from the worked example to a
+DCGAN layer (float32, channels first)."""
 
 from __future__ import annotations
 
-import math
+import functools
 from dataclasses import dataclass
 
 import numpy as np
+
+from ..geometry import ConvGeometry
 
 __all__ = ["Workload", "WORKLOADS", "LAYERS", "by_name"]
 
@@ -16,7 +19,7 @@ class Workload:
 
     Examples
     --------
-    >>> w = by_name("seed")
+    >>> w = by_name("worked example")
     >>> w.ndim, w.output_shape, w.macs
     (2, (4, 4), 36)
     """
@@ -44,22 +47,28 @@ class Workload:
         """One input and one output channel (the image workloads)."""
         return self.in_channels == 1 and self.out_channels == 1
 
+    @functools.cached_property
+    def geometry(self) -> ConvGeometry:
+        """The operator of one sample."""
+        weight = (self.in_channels, self.out_channels // self.groups) + (self.kernel,) * self.ndim
+        return ConvGeometry.for_conv_transpose(weight, (self.in_channels, *self.spatial),
+                                               self.stride, self.padding, self.output_padding,
+                                               self.dilation, self.groups)
+
     @property
     def output_shape(self) -> tuple[int, ...]:
-        """Spatial output shape, ``o = (i - 1) s - 2p + d(k - 1) + a + 1``."""
-        return tuple((i - 1) * self.stride - 2 * self.padding + self.dilation * (self.kernel - 1)
-                     + self.output_padding + 1 for i in self.spatial)
+        """Spatial output shape."""
+        return self.geometry.output_shape
 
     @property
     def macs(self) -> int:
-        """Multiply-adds: every input element times every kernel tap of its group's outputs."""
-        return (self.batch * self.in_channels * math.prod(self.spatial)
-                * (self.out_channels // self.groups) * self.kernel ** self.ndim)
+        """Multiply-adds of the whole batch."""
+        return self.batch * self.geometry.macs
 
     @property
     def output_numel(self) -> int:
         """Elements of the whole output (all samples and channels)."""
-        return self.batch * self.out_channels * math.prod(self.output_shape)
+        return self.batch * self.geometry.output_numel
 
     def kwargs(self) -> dict:
         """Keyword arguments of ``conv_transpose{ndim}d`` (tconv and PyTorch alike)."""
@@ -70,13 +79,12 @@ class Workload:
         """A random input ``(N, C_in, *spatial)`` and weight ``(C_in, C_out/groups, *k)``."""
         rng = np.random.default_rng(seed)
         x = rng.standard_normal((self.batch, self.in_channels) + self.spatial).astype(dtype)
-        w = rng.standard_normal((self.in_channels, self.out_channels // self.groups)
-                                + (self.kernel,) * self.ndim).astype(dtype)
+        w = rng.standard_normal(self.geometry.weight_shape).astype(dtype)
         return x, w
 
 
 WORKLOADS = (
-    Workload("seed", 1, 1, (2, 2), 1, 3, description="the seed's 2x2 input, 3x3 kernel"),
+    Workload("worked example", 1, 1, (2, 2), 1, 3, description="2x2 input, 3x3 kernel"),
     Workload("1ch-64", 1, 1, (64, 64), 1, 3, 2, 1, 1, description="image x2 upsampling"),
     Workload("1ch-256", 1, 1, (256, 256), 1, 3, 2, 1, description="image x2 upsampling"),
     Workload("1ch-1024", 1, 1, (1024, 1024), 1, 5, description="image, stride 1 (a full convolution)"),
