@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -232,89 +233,78 @@ def ensure_chromium() -> None:
 
 # --- the steps ---------------------------------------------------------------------------
 
-def step_package_tests() -> int:
-    # The tests, and the examples in tconv's docstrings (they are documentation that must work).
-    code = call([str(VENV_PYTHON), "-m", "pytest", "companion/tests", "companion/tconv",
-                 "--doctest-modules"], "package tests")
-    if code == PYTEST_NO_TESTS:
-        say("pytest collected no tests in companion/tests: that counts as a failure")
-    return code
+@dataclass(frozen=True)
+class Step:
+    """One step of `dev.py test`: a command run in the repository root, in the venv."""
+
+    name: str
+    command: tuple[str, ...]  # "python" and "jupyter-book" are the venv's
+    env: dict[str, str] = field(default_factory=dict)
+    folder: str | None = None  # a test folder that must exist
+    collects: str = "tests"  # what pytest must collect (exit code 5 means none): a failure
+    needs_chromium: bool = False  # skipped, with a message, where there is no chromium
+
+    def describe(self) -> str:
+        """The command as a shell line, with its environment."""
+        return " ".join([f"{k}={v}" for k, v in self.env.items()] + list(self.command))
 
 
-def step_cuda_tests(folder: str, what: str, extra_env: dict[str, str]) -> int:
-    if not (ROOT / folder).is_dir():
-        say(f"no CUDA tests found: {folder}/ is missing, and that counts as a failure")
-        return 1
-    code = call([str(VENV_PYTHON), "-m", "pytest", folder], what, extra_env)
-    if code == PYTEST_NO_TESTS:
-        say(f"pytest collected no tests in {folder}: that counts as a failure")
-    return code
-
-
-def step_cuda_simulator() -> int:
+STEPS = (
+    Step("package tests", ("python", "-m", "pytest", "companion/tests", "companion/tconv",
+                           "--doctest-modules")),
     # numba.cuda's simulator runs the kernels on the CPU, so this needs no GPU.
-    return step_cuda_tests(CUDA_SIMULATOR_TESTS, "cuda simulator",
-                           {"NUMBA_ENABLE_CUDASIM": "1"})
-
-
-def step_cuda_ptx() -> int:
+    Step("cuda simulator", ("python", "-m", "pytest", CUDA_SIMULATOR_TESTS),
+         {"NUMBA_ENABLE_CUDASIM": "1"}, folder=CUDA_SIMULATOR_TESTS),
     # Without the simulator: compiles the kernels to PTX (no GPU needed), which checks their
     # types, and checks the clear error where there is no GPU.
-    return step_cuda_tests(CUDA_PTX_TESTS, "cuda ptx", {"NUMBA_ENABLE_CUDASIM": "0"})
+    Step("cuda ptx", ("python", "-m", "pytest", CUDA_PTX_TESTS),
+         {"NUMBA_ENABLE_CUDASIM": "0"}, folder=CUDA_PTX_TESTS),
+    Step("notebooks", ("python", "-m", "pytest", "--nbval", "--nbval-current-env",
+                       "--nbval-sanitize-with", "nbval_sanitize.cfg", "book"),
+         collects="notebook cells"),
+    Step("book", ("jupyter-book", "build", "--all", "-W", "-n", "--keep-going", "."),
+         collects=""),
+    # Required once chromium is here: a missing playwright is then a failure.
+    Step("browser", ("python", "-m", "pytest", BROWSER_TESTS),
+         {"TCONV_BROWSER_REQUIRED": "1"}, folder=BROWSER_TESTS, needs_chromium=True),
+)
+STEP_NAMES = [step.name for step in STEPS]
 
 
-def step_notebooks() -> int:
-    code = call([str(VENV_PYTHON), "-m", "pytest", "--nbval", "--nbval-current-env",
-                 "--nbval-sanitize-with", "nbval_sanitize.cfg", "book"], "notebooks")
-    if code == PYTEST_NO_TESTS:
-        say("nbval found no notebook cells under book/: that counts as a failure")
+def run_step(step: Step) -> int:
+    """Run one step; its exit code, or SKIPPED."""
+    env = dict(step.env)
+    if step.needs_chromium:
+        chromium = find_chromium()
+        if not chromium:
+            reason = chromium_missing_reason() or "it could not be installed"
+            say(f"{step.name} SKIPPED: no `chromium` on PATH, and {reason}. To run it, install "
+                "Debian's chromium (`sudo apt-get install chromium`) or set TCONV_CHROMIUM to "
+                "a Chromium or Chrome executable, then run this again.")
+            return SKIPPED
+        env["TCONV_CHROMIUM"] = chromium
+    if step.folder and not (ROOT / step.folder).is_dir():
+        say(f"{step.folder}/ is missing, and that counts as a failure")
+        return 1
+    program = {"python": str(VENV_PYTHON), "jupyter-book": str(BIN / (
+        "jupyter-book.exe" if os.name == "nt" else "jupyter-book"))}
+    command = [program.get(step.command[0], step.command[0]), *step.command[1:]]
+    code = call(command, step.name, env)
+    if step.collects and code == PYTEST_NO_TESTS:
+        say(f"pytest collected no {step.collects} for {step.name}: that counts as a failure")
+    if step.needs_chromium:
+        say(f"screenshots of every page: {os.environ.get('TCONV_SCREENSHOTS') or SCREENSHOTS}")
     return code
-
-
-def step_book() -> int:
-    jupyter_book = BIN / ("jupyter-book.exe" if os.name == "nt" else "jupyter-book")
-    return call([str(jupyter_book), "build", "--all", "-W", "-n", "--keep-going", "."],
-                "book build")
-
-
-def step_browser() -> int:
-    chromium = find_chromium()
-    if not chromium:
-        reason = chromium_missing_reason() or "it could not be installed"
-        say(f"browser test SKIPPED: no `chromium` on PATH, and {reason}. "
-            "To run it, install Debian's chromium (`sudo apt-get install chromium`) or set "
-            "TCONV_CHROMIUM to a Chromium or Chrome executable, then run this again.")
-        return SKIPPED
-    # Required: now that chromium and playwright are here, a missing one is a failure.
-    code = call([str(VENV_PYTHON), "-m", "pytest", BROWSER_TESTS], "browser test",
-                {"TCONV_BROWSER_REQUIRED": "1", "TCONV_CHROMIUM": chromium})
-    if code == PYTEST_NO_TESTS:
-        say(f"pytest collected no tests in {BROWSER_TESTS}: that counts as a failure")
-    say(f"screenshots of every page: {os.environ.get('TCONV_SCREENSHOTS') or SCREENSHOTS}")
-    return code
-
-
-STEPS = {
-    "package tests": ("python -m pytest companion/tests companion/tconv --doctest-modules",
-                      step_package_tests),
-    "cuda simulator": (f"NUMBA_ENABLE_CUDASIM=1 python -m pytest {CUDA_SIMULATOR_TESTS}",
-                       step_cuda_simulator),
-    "cuda ptx": (f"python -m pytest {CUDA_PTX_TESTS}", step_cuda_ptx),
-    "notebooks": ("python -m pytest --nbval (strict) book", step_notebooks),
-    "book": ("jupyter-book build --all -W -n --keep-going .", step_book),
-    "browser": (f"python -m pytest {BROWSER_TESTS} (the built book in headless chromium, "
-                "offline)", step_browser),
-}
 
 
 def run_steps(names: list[str]) -> None:
     times: list[tuple[str, float]] = []
     total_start = time.perf_counter()
+    steps = {step.name: step for step in STEPS}
     for name in names:
-        description, function = STEPS[name]
-        say(f"{name}: {description}")
+        say(f"{name}: {steps[name].describe()}")
         start = time.perf_counter()
-        code = function()
+        code = run_step(steps[name])
         elapsed = time.perf_counter() - start
         if code == SKIPPED:
             say(f"{name} skipped")
@@ -356,7 +346,7 @@ def cmd_test(args: argparse.Namespace) -> None:
             "the comparisons with it are skipped unless .venv already has it")
     else:
         ensure_torch()
-    steps = ["package tests", "cuda simulator", "cuda ptx", "notebooks", "book"]
+    steps = [name for name in STEP_NAMES if name != "browser"]
     if args.no_browser or os.environ.get("TCONV_NO_BROWSER", "") == "1":
         say("leaving out the browser test of the built book (--no-browser or "
             "TCONV_NO_BROWSER=1)")
