@@ -148,15 +148,16 @@ def test_a_player_that_breaks_the_contract_fails(chromium_browser, tmp_path, fau
     assert len(report.players) == 1
 
 
-def test_the_player_of_tconv_animate_passes(chromium_browser, tmp_path):
+def test_the_player_of_tconv_course_passes(chromium_browser, tmp_path):
     # The book's players come from tconv.course.players.player: one built here must pass the same
     # checks, whether or not a chapter of the built book uses it yet.
     import numpy as np
 
-    from tconv import animate
+    from tconv.course.players import player
+    from tconv.course.step_frames import scatter_frames
 
-    frames = animate.scatter_frames([[1, 2], [3, 4]], np.arange(1, 10).reshape(3, 3))
-    html = page(animate.player(frames, dpi=30).html)
+    frames = scatter_frames([[1, 2], [3, 4]], np.arange(1, 10).reshape(3, 3))
+    html = page(player(frames, dpi=30).html)
     report = serve_and_check(chromium_browser, tmp_path, html, require_player=True)
     assert report.problems == []
     assert [(p.index, p.sliders_moved) for p in report.players] == [(1, 1)]

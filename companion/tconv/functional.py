@@ -6,13 +6,13 @@ result can be checked against PyTorch. Every call goes the same way:
 1. the arrays are checked (:func:`tconv._validate.operator_arrays`: types, ranks, dtypes);
 2. the arguments become a :class:`~tconv.geometry.ConvGeometry`, which checks them, and the
    output's size is checked against this machine's memory, all before any work;
-3. the geometry is trimmed to what can reach the output (:meth:`~tconv.ConvGeometry.trimmed`);
+3. the geometry is trimmed to what can reach the output (:meth:`~tconv.geometry.ConvGeometry.trimmed`);
 4. the arrays are made C-contiguous, aligned, native-endian and of the compute dtype;
 5. the backend named in :data:`TRANSPOSE_BACKENDS` (or chosen for ``"auto"``) computes it.
 
 Steps 1 and 4 run on every call. The rest depends only on shapes, dtypes and the other
 arguments, so for a call made of plain values (Python ints, tuples of ints, strings) it is
-remembered (:func:`functools.lru_cache`): a small call then costs a few microseconds, as
+remembered (``functools.lru_cache``): a small call then costs a few microseconds, as
 PyTorch's does.
 """
 

@@ -128,7 +128,7 @@ class ConvGeometry:
 
     @functools.cached_property
     def macs(self) -> int:
-        """Multiply-adds of one sample: every small-grid element times every weight entry."""
+        """The multiply-adds of one sample (every small-grid element times every weight entry)."""
         return math.prod(self.small_shape) * math.prod(self.weight_shape)
 
     @functools.cached_property

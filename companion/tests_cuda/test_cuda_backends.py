@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from numba import cuda
 
 import tconv
@@ -91,6 +92,34 @@ def test_the_gather_kernel_is_deterministic(rng):
     expected = tconv.conv_transpose2d(x.astype(np.float64), w.astype(np.float64), stride=2,
                                       padding=1, backend="matrix")
     np.testing.assert_allclose(first, expected, rtol=0, atol=1e-5 * np.abs(expected).max())
+
+
+def _unaligned(a: np.ndarray) -> np.ndarray:
+    raw = np.zeros(a.nbytes + 1, dtype=np.uint8)
+    view = raw[1:].view(a.dtype).reshape(a.shape)
+    view[...] = a
+    return view
+
+
+LAYOUTS = {
+    "big-endian": lambda a: a.astype(a.dtype.newbyteorder(">")),
+    "unaligned": _unaligned,
+    "strided": lambda a: np.repeat(a, 2, axis=-1)[..., ::2],
+}
+
+
+@settings(deadline=None, max_examples=20)
+@given(cases(), st.sampled_from(sorted(LAYOUTS)))
+def test_host_data_of_any_byte_order_and_alignment_and_repeated_calls(case, layout):
+    """Host arrays reach the GPU as checked native arrays, on the first call and the next."""
+    expected = case.expected()
+    change = LAYOUTS[layout]
+    bias = None if case.bias is None else change(case.bias)
+    for backend in CUDA_BACKENDS:
+        for _ in range(2):
+            y = case.function()(change(case.x), change(case.weight), bias, backend=backend,
+                                **case.kwargs)
+            np.testing.assert_allclose(y, expected, rtol=1e-10, atol=1e-10, err_msg=backend)
 
 
 # --- where the data lives ----------------------------------------------------------------

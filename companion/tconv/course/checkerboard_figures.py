@@ -12,6 +12,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .._validate import as_int
+from ..geometry import ConvGeometry
 from .checkerboard import (
     IntOrSeq,
     Layer,
@@ -174,7 +175,8 @@ def overlap_frames(kernel_sizes: Sequence[int] = (2, 3, 4, 5, 6), strides: Seque
     grid = [(as_int(k, "kernel_sizes", minimum=1), as_int(s, "strides", minimum=1))
             for k in kernel_sizes for s in strides]
     input_size = as_int(input_size, "input_size", minimum=1)
-    widest = max((input_size - 1) * s + k for k, s in grid)
+    widest = max(ConvGeometry.for_conv_transpose((1, 1, k), (1, input_size), s).full_shape[0]
+                 for k, s in grid)
     captions = []
     for k, s in grid:
         try:

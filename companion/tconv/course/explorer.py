@@ -196,7 +196,7 @@ def configuration_frames(strides: Sequence[int] = (1, 2, 3), paddings: Sequence[
     """Pictures of :func:`draw_configuration` over a grid of strides and paddings.
 
     Picture ``n`` is ``strides[n // len(paddings)]`` with ``paddings[n % len(paddings)]`` (the
-    order of :func:`player`'s sliders).
+    order of :func:`~tconv.course.players.player`'s sliders).
 
     Parameters
     ----------
@@ -208,7 +208,7 @@ def configuration_frames(strides: Sequence[int] = (1, 2, 3), paddings: Sequence[
 
     Returns
     -------
-    Frames
+    tconv.course.players.Frames
 
     Examples
     --------
@@ -259,7 +259,7 @@ def explorer_player(strides: Sequence[int] = (1, 2, 3), paddings: Sequence[int] 
 
     Returns
     -------
-    Player
+    tconv.course.players.Player
 
     Examples
     --------

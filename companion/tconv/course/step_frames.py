@@ -1,4 +1,4 @@
-"""Pictures of the scatter and gather steps (:mod:`tconv.course.steps`), as :class:`Frames`.
+"""Pictures of the scatter and gather steps (:mod:`tconv.course.steps`), as :class:`~tconv.course.players.Frames`.
 
 :func:`scatter_frames` draws, for each input element, the input, the kernel, the stamp it adds
 and the output so far; :func:`gather_frames` draws, for each output element, the inputs and
@@ -43,7 +43,7 @@ def _row_figsize(shapes: Sequence[tuple[int, int]]) -> tuple[float, float]:
 
 def scatter_frames(x: Any, kernel: Any, stride: IntOrPair = 1, padding: IntOrPair = 0,
                    output_padding: IntOrPair = 0, dilation: IntOrPair = 1) -> Frames:
-    """Pictures of :func:`scatter_steps`: input, kernel, this step's stamp, output so far.
+    """Pictures of :func:`~tconv.course.steps.scatter_steps`: input, kernel, this step's stamp, output so far.
 
     Picture ``j`` highlights input element ``j``, shows ``x[r, c] K``, and draws the full output
     after step ``j`` with the cells just stamped framed and the cropped ``padding`` border
@@ -52,11 +52,11 @@ def scatter_frames(x: Any, kernel: Any, stride: IntOrPair = 1, padding: IntOrPai
     Parameters
     ----------
     x, kernel, stride, padding, output_padding, dilation
-        As :func:`scatter_steps`.
+        As :func:`~tconv.course.steps.scatter_steps`.
 
     Returns
     -------
-    Frames
+    tconv.course.players.Frames
         One picture per input element.
 
     Examples
@@ -104,7 +104,7 @@ def scatter_frames(x: Any, kernel: Any, stride: IntOrPair = 1, padding: IntOrPai
 
 def gather_frames(x: Any, kernel: Any, stride: IntOrPair = 1, padding: IntOrPair = 0,
                   output_padding: IntOrPair = 0, dilation: IntOrPair = 1) -> Frames:
-    """Pictures of :func:`gather_steps`: which inputs reach each output element.
+    """Pictures of :func:`~tconv.course.steps.gather_steps`: which inputs reach each output element.
 
     Picture ``m`` frames the inputs that reach output element ``m``, each labelled with the
     kernel tap it is multiplied by, frames those taps in the kernel, and shows the output
@@ -113,11 +113,11 @@ def gather_frames(x: Any, kernel: Any, stride: IntOrPair = 1, padding: IntOrPair
     Parameters
     ----------
     x, kernel, stride, padding, output_padding, dilation
-        As :func:`gather_steps`.
+        As :func:`~tconv.course.steps.gather_steps`.
 
     Returns
     -------
-    Frames
+    tconv.course.players.Frames
         One picture per output element.
 
     Examples

@@ -17,7 +17,7 @@ plane.
 Summation order per output element is fixed (bias, then input channel, then taps ``a, b, c`` in
 order), so results are identical from run to run and do not depend on the number of threads.
 
-Arrays are viewed as 3-D (:attr:`tconv.ConvGeometry.in_3d`): ``x`` ``(N, C_in, D, H, W)``, ``w``
+Arrays are viewed as 3-D (:attr:`tconv.geometry.ConvGeometry.in_3d`): ``x`` ``(N, C_in, D, H, W)``, ``w``
 ``(C_in, C_out/groups, kD, kH, kW)``, ``out`` ``(N, C_out, oD, oH, oW)``. This kernel wins for
 single-channel images and depthwise layers, where a GEMM would have a reduction of length one.
 """

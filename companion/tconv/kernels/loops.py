@@ -5,7 +5,7 @@ the ``"scatter"`` and ``"gather"`` backends of the transposed convolution and (f
 convolution itself. The fast kernels are :mod:`tconv.kernels.direct` and
 :mod:`tconv.kernels.gemm`.
 
-Every kernel works on 3 spatial dimensions (:attr:`tconv.ConvGeometry.in_3d`: 1-D and 2-D
+Every kernel works on 3 spatial dimensions (:attr:`tconv.geometry.ConvGeometry.in_3d`: 1-D and 2-D
 problems have leading spatial dimensions of size 1). Arrays are channels first and C-contiguous:
 
 - ``x``: input, ``(N, C_in, D, H, W)``
