@@ -12,8 +12,7 @@ result can be checked against PyTorch. Every call goes the same way:
 
 Steps 1 and 4 run on every call. The rest depends only on shapes, dtypes and the other
 arguments, so for a call made of plain values (Python ints, tuples of ints, strings) it is
-remembered (``functools.lru_cache``): a small call then costs a few microseconds, as
-PyTorch's does.
+remembered (``functools.lru_cache``): a small call then costs about what PyTorch's does.
 """
 
 from __future__ import annotations
