@@ -57,8 +57,8 @@ def _check_range(value: int, name: str, minimum: int | None, maximum: int | None
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}{where}, got {shown!r}")
     if maximum is not None and abs(value) > maximum:
-        raise ValueError(f"{name} must be at most 2**62 = {MAX_INT} in size{where} (larger "
-                         f"values overflow 64-bit index arithmetic), got {shown!r}")
+        raise ValueError(f"{name} must be at most 2**62 (= {MAX_INT}) in absolute value"
+                         f"{where}: larger values overflow 64-bit index arithmetic; got {shown!r}")
 
 
 def as_int(value: Any, name: str, *, minimum: int | None = None,
