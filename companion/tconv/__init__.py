@@ -21,12 +21,7 @@ Examples
 (1, 1, 4, 4)
 """
 
-from .arithmetic import (
-    conv_output_size,
-    conv_transpose_output_size,
-    output_padding_for_size,
-    same_padding_transpose,
-)
+from .arithmetic import conv_output_size, conv_transpose_output_size, output_padding_for_size
 from .cuda import CUDA_BACKENDS, CudaUnavailableError
 from .functional import (
     BACKENDS,
@@ -39,6 +34,7 @@ from .functional import (
 )
 from .geometry import ConvGeometry
 from .matrix import conv_matrix, conv_transpose_matrix, operator_matrix
+from .padding import same_padding, same_padding_transpose
 
 __version__ = "0.2.0"
 
@@ -59,5 +55,6 @@ __all__ = [
     "conv_transpose_output_size",
     "operator_matrix",
     "output_padding_for_size",
+    "same_padding",
     "same_padding_transpose",
 ]

@@ -23,6 +23,7 @@ __all__ = [
     "MAX_INT",
     "as_int",
     "as_tuple",
+    "broadcast_ints",
     "as_shape",
     "as_bool",
     "as_numeric_array",
@@ -108,6 +109,36 @@ def as_tuple(value: Any, ndim: int, name: str, *, minimum: int | None = None,
             )
         _check_range(int(item), name, minimum, maximum, value, " in every dimension")
     return tuple(int(item) for item in items)
+
+
+#: The smallest value of each size-helper argument (:func:`broadcast_ints`).
+_MINIMUMS = {"input_size": 1, "output_size": 1, "kernel_size": 1, "stride": 1, "dilation": 1,
+             "padding": 0, "output_padding": 0}
+
+
+def broadcast_ints(arguments: dict[str, Any], others: dict[str, Any] | None = None
+                   ) -> tuple[dict[str, tuple[int, ...]], int, bool]:
+    """Turn each of ``arguments`` (an int or a sequence of ints) into a tuple of one common length.
+
+    ``others`` are arguments of other forms (a padding of pairs or a string) whose length, if they
+    are sequences, must agree too; they are not converted. Returns the tuples, the common length
+    (1 if nothing is a sequence), and whether any argument was a sequence (then a size helper
+    returns a tuple).
+
+    >>> broadcast_ints({"kernel_size": 3, "stride": (1, 2)})
+    ({'kernel_size': (3, 3), 'stride': (1, 2)}, 2, True)
+    """
+    everything = {**arguments, **(others or {})}
+    lengths = {len(v) for v in everything.values() if isinstance(v, (tuple, list))}
+    if len(lengths) > 1:
+        given = ", ".join(f"{name}={value!r}" for name, value in everything.items())
+        raise ValueError(
+            f"tuple arguments must all have the same length (one entry per dimension), got {given}"
+        )
+    ndim = lengths.pop() if lengths else 1
+    tuples = {name: as_tuple(value, ndim, name, minimum=_MINIMUMS[name])
+              for name, value in arguments.items()}
+    return tuples, ndim, any(isinstance(v, (tuple, list)) for v in everything.values())
 
 
 def as_shape(shape: Any, name: str, *, minimum: int = 1) -> tuple[int, ...]:

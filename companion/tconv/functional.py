@@ -98,12 +98,15 @@ class _Plan:
 
 
 def _is_plain(value: Any) -> bool:
-    """A Python int or str, or a tuple of Python ints: values that compare equal only when the
-    arguments are the same (unlike ``1 == 1.0 == True``), so they can key the plan cache."""
+    """A Python int or str, or a tuple of Python ints and of pairs of them (a padding): values
+    that compare equal only when the arguments are the same (unlike ``1 == 1.0 == True``), so
+    they can key the plan cache."""
     kind = type(value)
     if kind is int or kind is str:
         return True
-    return kind is tuple and all(type(item) is int for item in value)
+    return kind is tuple and all(
+        type(item) is int or (type(item) is tuple and all(type(v) is int for v in item))
+        for item in value)
 
 
 def _make_plan(transposed: bool, ndim: int, x_shape: tuple, dtype: np.dtype, w_shape: tuple,
@@ -239,9 +242,14 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: IntOrSeq = 1, padd
         ``(C_out,)``.
     stride : int or tuple of int, default 1
         Step between windows, >= 1.
-    padding : int, tuple of int, 'valid' or 'same', default 0
-        Zeros added on both sides; ``'same'`` (stride 1 only) keeps the spatial shape, putting the
-        odd zero at the end, as PyTorch.
+    padding : int, tuple, 'valid', 'same' or 'same_lower', default 0
+        Zeros added to the input: an int (both sides of every dimension), or per dimension an
+        int or a ``(begin, end)`` pair, as ``numpy.pad`` writes them (ONNX's ``pads``,
+        TensorFlow's explicit paddings; :mod:`tconv.padding`). ``'same'`` gives an output of
+        ``ceil(size / stride)`` at any stride and dilation, the odd zero at the end (PyTorch's
+        ``'same'`` at stride 1, TensorFlow's ``'SAME'``, ONNX's ``SAME_UPPER``);
+        ``'same_lower'`` puts it at the start (ONNX's ``SAME_LOWER``). See
+        :func:`tconv.same_padding`.
     dilation : int or tuple of int, default 1
         Spacing between kernel taps, >= 1.
     groups : int, default 1
@@ -258,8 +266,9 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: IntOrSeq = 1, padd
     TypeError
         Non-numeric arrays (strings, objects, bool, complex), float16, or arguments of the wrong type.
     ValueError
-        Wrong ranks, channel counts, groups, negative padding, stride or dilation < 1, a bias of
-        the wrong shape, zero-size inputs, or a kernel larger than the padded input.
+        Wrong ranks, channel counts, groups, negative padding or a padding entry that is not an
+        int or a pair, stride or dilation < 1, a bias of the wrong shape, zero-size inputs, or a
+        kernel larger than the padded input.
 
     Examples
     --------
@@ -318,14 +327,19 @@ _TRANSPOSE_DOC = """{ndim}-D transposed convolution, as ``torch.nn.functional.co
         ``(C_out,)``.
     stride : int or tuple of int, default 1
         Spacing of the stamped kernels in the output, >= 1.
-    padding : int, tuple of int, 'same' or 'same_lower', default 0
-        Elements removed from both ends of the full output in every dimension, >= 0.
-        ``'same'`` and ``'same_lower'`` give an output of exactly input size times stride
-        (ONNX's SAME_UPPER and SAME_LOWER, see :func:`tconv.same_padding_transpose`).
+    padding : int, tuple, 'same' or 'same_lower', default 0
+        Elements removed from the full output: an int (both ends of every dimension, >= 0), or
+        per dimension an int or a ``(begin, end)`` pair (ONNX's ``pads``; PyTorch cannot crop
+        more at the end than at the start, tconv can: :mod:`tconv.padding`). ``'same'`` and
+        ``'same_lower'`` give an output of exactly input size times stride, the odd element
+        cropped at the end or at the start (ONNX's ``SAME_UPPER`` and ``SAME_LOWER``; where the
+        stride exceeds the dilated kernel, zeros are added at the end: see
+        :func:`tconv.same_padding_transpose`).
     output_padding : int or tuple of int, default 0
         Elements given back at the end of every dimension; smaller than stride or dilation.
         It picks which of the input sizes of the strided convolution to reproduce
-        (see :func:`tconv.output_padding_for_size`).
+        (see :func:`tconv.output_padding_for_size`). With ``'same'`` it shifts the output
+        towards the end, keeping its size, as ONNX's ConvTranspose does.
     groups : int, default 1
         Channel groups; must divide ``C_in`` and ``C_out``.
     dilation : int or tuple of int, default 1
@@ -359,8 +373,9 @@ _TRANSPOSE_DOC = """{ndim}-D transposed convolution, as ``torch.nn.functional.co
     TypeError
         Non-numeric arrays (strings, objects, bool, complex), float16, or arguments of the wrong type.
     ValueError
-        Wrong ranks, channel counts or groups, negative padding, stride or dilation < 1,
-        output_padding not smaller than stride or dilation, a bias of the wrong shape, zero-size
+        Wrong ranks, channel counts or groups, negative padding or a padding entry that is not
+        an int or a pair, stride or dilation < 1, output_padding not smaller than stride or
+        dilation, a bias of the wrong shape, zero-size
         inputs, padding that crops the whole output, or an unknown backend.
     tconv.CudaUnavailableError
         A CUDA backend without a usable GPU (unless ``NUMBA_ENABLE_CUDASIM=1`` selects Numba's

@@ -19,17 +19,13 @@ import dataclasses
 import functools
 import math
 from dataclasses import dataclass
-from typing import Sequence, Union
+from typing import Sequence
 
-from . import arithmetic
+from . import arithmetic, padding as paddings
 from ._validate import MAX_INT, as_int, as_shape, as_tuple
+from .padding import Padding
 
 __all__ = ["ConvGeometry", "Trim"]
-
-Padding = Union[int, Sequence[int], str]
-
-CONV_PADDING_STRINGS = ("valid", "same")
-TRANSPOSE_PADDING_STRINGS = ("same", "same_lower")
 
 _SHAPE_FIELDS = ("input_shape", "output_shape", "kernel_size", "stride", "padding",
                  "padding_end", "dilation")
@@ -55,11 +51,14 @@ class ConvGeometry:
     kernel_size, stride, dilation : tuple of int
     padding : tuple of int
         Zeros added before the input (convolution) or elements cropped from the start of the full
-        output (transposed convolution), per dimension. Negative where a ``"same"`` transposed
-        convolution extends its output (see :func:`tconv.same_padding_transpose`).
+        output (transposed convolution), per dimension.
     padding_end : tuple of int
         The same at the end. PyTorch's symmetric padding has ``padding_end == padding`` for a
-        convolution and ``padding_end == padding - output_padding`` for a transposed one.
+        convolution and ``padding_end == padding - output_padding`` for a transposed one; a
+        ``(begin, end)`` pair sets the two independently (:mod:`tconv.padding`). Negative where
+        a transposed convolution extends its full output with zeros (an ``output_padding``
+        larger than the end crop, or a ``"same"`` output longer than the full one: see
+        :func:`tconv.same_padding_transpose`), and in trimmed geometries.
     groups : int
 
     Examples
@@ -71,6 +70,12 @@ class ConvGeometry:
     (2, 2)
     >>> g.in_3d.stride
     (1, 1, 1)
+
+    Asymmetric padding, as ONNX and TensorFlow write it: TensorFlow's ``'SAME'`` at stride 2.
+
+    >>> g = ConvGeometry.for_conv((1, 1, 3, 3), (1, 6, 6), stride=2, padding="same")
+    >>> g.output_shape, g.padding_pairs
+    ((3, 3), ((0, 1), (0, 1)))
     """
 
     transposed: bool
@@ -95,8 +100,16 @@ class ConvGeometry:
         return len(self.kernel_size)
 
     @property
+    def padding_pairs(self) -> tuple[tuple[int, int], ...]:
+        """``((begin, end), ...)`` per dimension, as ``numpy.pad`` and the ``padding``
+        argument write them: zeros around the convolution's input, crops of the transposed
+        convolution's full output (ONNX's ``pads`` are the begins, then the ends)."""
+        return tuple(zip(self.padding, self.padding_end))
+
+    @property
     def output_padding(self) -> tuple[int, ...]:
-        """PyTorch's ``output_padding`` (always zeros for a convolution)."""
+        """``padding - padding_end``: PyTorch's ``output_padding`` where the crops come from a
+        symmetric padding (always zeros for a convolution)."""
         if not self.transposed:
             return (0,) * self.ndim
         return tuple(b - e for b, e in zip(self.padding, self.padding_end))
@@ -260,31 +273,15 @@ class ConvGeometry:
         input_shape : sequence of int
             ``(C_in, *spatial)`` of one sample (no batch).
         stride, padding, dilation, groups
-            As :func:`tconv.conv2d`; padding may be ``"valid"`` or ``"same"``.
+            As :func:`tconv.conv2d`: padding in any form of :mod:`tconv.padding`.
         """
         ndim, weight_shape, input_shape = _check_shapes(weight_shape, input_shape)
         stride_t = as_tuple(stride, ndim, "stride", minimum=1)
         dilation_t = as_tuple(dilation, ndim, "dilation", minimum=1)
         groups = as_int(groups, "groups", minimum=1)
         kernel = tuple(weight_shape[2:])
-        if isinstance(padding, str):
-            if padding not in CONV_PADDING_STRINGS:
-                raise ValueError(
-                    f"padding must be an int, a tuple of ints, 'valid' or 'same', got {padding!r}"
-                )
-            if padding == "valid":
-                begin = end = (0,) * ndim
-            else:
-                if any(s != 1 for s in stride_t):
-                    raise ValueError(
-                        f"padding='same' needs stride 1 (as in PyTorch, a strided convolution "
-                        f"cannot keep the input size), got stride={stride!r}"
-                    )
-                totals = [d * (k - 1) for k, d in zip(kernel, dilation_t)]
-                begin = tuple(t // 2 for t in totals)
-                end = tuple(t - b for t, b in zip(totals, begin))
-        else:
-            begin = end = as_tuple(padding, ndim, "padding", minimum=0)
+        spatial = tuple(input_shape[1:])
+        begin, end = paddings.conv_padding(padding, spatial, kernel, stride_t, dilation_t)
 
         in_channels = input_shape[0]
         out_channels, per_group = weight_shape[0], weight_shape[1]
@@ -295,7 +292,6 @@ class ConvGeometry:
                 f"input has {in_channels} channels but weight of shape {tuple(weight_shape)} "
                 f"with groups={groups} expects weight.shape[1] * groups = {per_group * groups}"
             )
-        spatial = tuple(input_shape[1:])
         out_shape = tuple(
             arithmetic.conv_size(i, k, s, b, e, d)
             for i, k, s, b, e, d in zip(spatial, kernel, stride_t, begin, end, dilation_t)
@@ -329,7 +325,7 @@ class ConvGeometry:
         input_shape : sequence of int
             ``(C_in, *spatial)`` of one sample (no batch).
         stride, padding, output_padding, dilation, groups
-            As :func:`tconv.conv_transpose2d`; padding may be ``"same"`` or ``"same_lower"``.
+            As :func:`tconv.conv_transpose2d`: padding in any form of :mod:`tconv.padding`.
         """
         ndim, weight_shape, input_shape = _check_shapes(weight_shape, input_shape)
         stride_t = as_tuple(stride, ndim, "stride", minimum=1)
@@ -337,24 +333,8 @@ class ConvGeometry:
         output_padding_t = as_tuple(output_padding, ndim, "output_padding", minimum=0)
         groups = as_int(groups, "groups", minimum=1)
         kernel = tuple(weight_shape[2:])
-        if isinstance(padding, str):
-            if padding not in TRANSPOSE_PADDING_STRINGS:
-                raise ValueError(
-                    f"padding must be an int, a tuple of ints, 'same' or 'same_lower', "
-                    f"got {padding!r}"
-                )
-            if any(output_padding_t):
-                raise ValueError(
-                    f"output_padding must be 0 with padding={padding!r} (the output size is "
-                    f"input size * stride), got output_padding={output_padding!r}"
-                )
-            begin, end = arithmetic.same_padding_transpose(
-                kernel, stride_t, dilation_t, lower=padding == "same_lower"
-            )
-        else:
-            begin = as_tuple(padding, ndim, "padding", minimum=0)
-            arithmetic.check_output_padding(output_padding_t, stride_t, dilation_t)
-            end = tuple(p - a for p, a in zip(begin, output_padding_t))
+        begin, end = paddings.transpose_crops(padding, output_padding_t, kernel, stride_t,
+                                              dilation_t)
 
         in_channels = input_shape[0]
         if in_channels != weight_shape[0]:

@@ -53,6 +53,11 @@ class TransposeCase:
         return ys if self.batched else ys[0]
 
 
+#: The forms a padding argument takes (tconv.padding), drawn by the strategies below; "ints" twice
+#: as often, being the common case.
+PADDING_FORMS = ("ints", "ints", "pairs", "same", "same_lower", "valid")
+
+
 @st.composite
 def transpose_cases(draw, ndims=(1, 2, 3), dtype=np.float64, max_size=5,
                     disjoint=False) -> TransposeCase:
@@ -74,11 +79,21 @@ def transpose_cases(draw, ndims=(1, 2, 3), dtype=np.float64, max_size=5,
         kernel = tuple(draw(st.integers(1, s)) for s in stride)
         dilation = tuple(d if k == 1 else 1 for k, d in zip(kernel, dilation))
     output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
-    # Padding may crop up to the full output minus one element.
-    padding = []
-    for i, k, s, d, a in zip(spatial, kernel, stride, dilation, output_padding):
-        full = (i - 1) * s + d * (k - 1) + 1 + a
-        padding.append(draw(st.integers(0, (full - 1) // 2)))
+    # Padding in each of its forms: ints (PyTorch's), (begin, end) pairs, or a string. Numbers
+    # may crop up to the full output minus one element.
+    form = draw(st.sampled_from(PADDING_FORMS))
+    if form in ("same", "same_lower", "valid"):
+        padding = form
+    else:
+        padding = []
+        for i, k, s, d, a in zip(spatial, kernel, stride, dilation, output_padding):
+            full = (i - 1) * s + d * (k - 1) + 1 + a
+            if form == "ints":
+                padding.append(draw(st.integers(0, (full - 1) // 2)))
+            else:
+                begin = draw(st.integers(0, full - 1))
+                padding.append((begin, draw(st.integers(0, full - 1 - begin))))
+        padding = tuple(padding)
     batched = draw(st.booleans())
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
@@ -87,7 +102,7 @@ def transpose_cases(draw, ndims=(1, 2, 3), dtype=np.float64, max_size=5,
     x = rng.standard_normal(shape).astype(dtype)
     weight = rng.standard_normal((c_in, c_out_per_group) + kernel).astype(dtype)
     bias = rng.standard_normal(groups * c_out_per_group).astype(dtype) if draw(st.booleans()) else None
-    kwargs = dict(stride=stride, padding=tuple(padding), output_padding=output_padding,
+    kwargs = dict(stride=stride, padding=padding, output_padding=output_padding,
                   dilation=dilation, groups=groups)
     return TransposeCase(x, weight, bias, kwargs, batched)
 
@@ -113,17 +128,31 @@ def conv_cases(draw) -> ConvCase:
     spatial = tuple(draw(st.lists(st.integers(1, size), min_size=ndim, max_size=ndim)))
     dilation = tuple(draw(st.lists(st.integers(1, 2), min_size=ndim, max_size=ndim)))
     stride = tuple(draw(st.lists(st.integers(1, 3), min_size=ndim, max_size=ndim)))
+    form = draw(st.sampled_from(PADDING_FORMS))
     kernel, padding = [], []
     for i, d in zip(spatial, dilation):
-        p = draw(st.integers(0, 2))
-        kernel.append(draw(st.integers(1, max(1, (i + 2 * p - 1) // d + 1))))
-        padding.append(p)
+        b = draw(st.integers(0, 2)) if form in ("ints", "pairs") else 0
+        e = draw(st.integers(0, 2)) if form == "pairs" else b
+        # a string's padding fits any kernel ("same") or none ("valid"): keep the kernel small
+        room = i + 2 if form in ("same", "same_lower") else i + b + e
+        kernel.append(draw(st.integers(1, max(1, (room - 1) // d + 1))))
+        padding.append(b if form == "ints" else (b, e))
+    padding = form if form in ("same", "same_lower", "valid") else tuple(padding)
     return ConvCase(
         weight_shape=(c_out, c_in // groups) + tuple(kernel),
         input_shape=(c_in,) + spatial,
-        kwargs=dict(stride=stride, padding=tuple(padding), dilation=dilation, groups=groups),
+        kwargs=dict(stride=stride, padding=padding, dilation=dilation, groups=groups),
         seed=draw(st.integers(0, 2**32 - 1)),
     )
+
+
+def adjoint_arguments(geometry):
+    """padding and output_padding of the transposed convolution that restores the input shape
+    of the convolution ``geometry``: its (begin, end) pairs, and the tail of the input that no
+    window reads (less than the stride) given back."""
+    pairs = geometry.padding_pairs
+    back = geometry.adjoint()
+    return pairs, tuple(e - a for (_, e), a in zip(pairs, back.padding_end))
 
 
 @pytest.fixture

@@ -193,25 +193,35 @@ def hyper_parameter_cases(nd):
         ),
         Bad("output_padding=1.0", {"output_padding": 1.0, "stride": 2}, TypeError, "output_padding", number(1.0)),
         Bad(
-            "string-padding-with-output_padding",
-            {"padding": "same", "output_padding": 1, "stride": 2},
+            "same-with-output_padding=stride",
+            {"padding": "same", "output_padding": 2, "stride": 2},
             ValueError,
             "output_padding",
-            number(1),
+            number(2),
+        ),
+        Bad(
+            "padding-pair-crops-everything",
+            {"padding": ((0, 0),) * (nd - 1) + ((1, 8),)},
+            ValueError,
+            "(?i:no output)",
+            r"\(1, 8\)",
         ),
     ]
     cases += [
         Bad(c.id, c.kwargs, c.exc, c.name, c.shown, ops=TRANSPOSED) for c in transposed_only
     ]
+    pairs = ((0, 0),) * (nd - 1)
     cases += [
-        Bad(
-            "padding='same'-with-stride-2",
-            {"padding": "same", "stride": 2},
-            ValueError,
-            "padding|stride",
-            "same",
-            ops=("conv", "conv_matrix"),
-        )
+        Bad("padding-pair-with--1", {"padding": pairs + ((1, -1),)}, ValueError, "padding", number(-1)),
+        Bad("padding-pair-with-float", {"padding": pairs + ((0, 1.5),)}, TypeError, "padding", number(1.5)),
+        Bad("padding-pair-of-three", {"padding": pairs + ((1, 2, 3),)}, ValueError, "padding",
+            sequence((1, 2, 3))),
+        Bad("padding-pair-of-one", {"padding": pairs + ((1,),)}, ValueError, "padding", sequence((1,))),
+        Bad("padding-pairs-too-many", {"padding": ((1, 1),) * (nd + 1)}, ValueError, "padding",
+            number(nd + 1)),
+        Bad("padding-pair-string", {"padding": pairs + ("same",)}, TypeError, "padding", "same"),
+        Bad("padding-set", {"padding": {1}}, TypeError, "padding", "set"),
+        Bad("padding='same_upper'", {"padding": "same_upper"}, ValueError, "padding", "same_upper"),
     ]
     return cases
 
@@ -249,6 +259,23 @@ def test_valid_arguments_of_the_bad_cases_are_accepted():
         call_conv(nd, padding="valid")
         call_conv_transpose(nd, padding="same", stride=2)
         call_conv_transpose(nd, padding="same_lower", stride=2)
+        call_conv_transpose(nd, padding="same", output_padding=1, stride=2)
+        call_conv_transpose(nd, padding="valid", output_padding=1, stride=2)
+        pairs = ((0, 0),) * (nd - 1)
+        for call in CALLERS.values():
+            call(nd, padding=pairs + ((1, 0),))
+            call(nd, padding=[[0, 0]] * (nd - 1) + [[0, 1]])
+            call(nd, padding=pairs + ((1, 6),), stride=2)
+        call_conv(nd, padding="same", stride=2, dilation=2)
+        call_conv(nd, padding="same_lower", stride=3)
+        call_conv_matrix(nd, padding="same", stride=2)
+
+
+def test_a_bare_pair_in_1d_is_explained():
+    """In 1-D, (1, 2) has two entries for one dimension: the message says how to write a pair."""
+    with pytest.raises(ValueError, match=re.escape("write ((1, 2),)")):
+        call_conv(1, padding=(1, 2))
+    assert call_conv(1, padding=((1, 2),)).shape[-1] == call_conv(1, padding=1).shape[-1] + 1
 
 
 def test_numpy_integers_are_integers():
@@ -651,6 +678,22 @@ SIZE_CASES = [
         "output_size|input_size",
         sequence((9, 9, 9)),
     ),
+    ("cs-pair--1", tconv.conv_output_size, (7, 3), {"padding": ((1, -1),)}, ValueError, "padding", number(-1)),
+    ("cs-pair-of-three", tconv.conv_output_size, (7, 3), {"padding": ((1, 2, 3),)}, ValueError, "padding",
+     sequence((1, 2, 3))),
+    ("cs-pairs-length-mismatch", tconv.conv_output_size, ((7, 7), 3), {"padding": ((1, 2),)}, ValueError,
+     "padding|input_size", sequence((7, 7))),
+    ("cs-same-no-output", tconv.conv_output_size, (2, 5), {"padding": ((0, 1),)}, ValueError, "(?i:no output)",
+     r"\(0, 1\)"),
+    ("ct-pair-no-output", tconv.conv_transpose_output_size, (2, 3), {"padding": ((3, 1),)}, ValueError,
+     "(?i:no output)", r"\(3, 1\)"),
+    ("opfs-same", tconv.output_padding_for_size, (4, 8, 3), {"stride": 2, "padding": "same"}, ValueError,
+     "padding", "same"),
+    ("cs-same-input-0", tconv.same_padding, (0, 3), {}, ValueError, "input_size", number(0)),
+    ("cs-same-stride-1.0", tconv.same_padding, (5, 3), {"stride": 1.0}, TypeError, "stride", number(1.0)),
+    ("cs-same-lower-1", tconv.same_padding, (5, 3), {"lower": 1}, TypeError, "lower", number(1)),
+    ("same-output_padding-2", tconv.same_padding_transpose, (3,), {"stride": 2, "output_padding": 2}, ValueError,
+     "output_padding", number(2)),
     ("same-kernel-0", tconv.same_padding_transpose, (0,), {}, ValueError, "kernel_size", number(0)),
     ("same-kernel--1", tconv.same_padding_transpose, (-1,), {}, ValueError, "kernel_size", number(-1)),
     ("same-kernel-3.0", tconv.same_padding_transpose, (3.0,), {}, TypeError, "kernel_size", number(3.0)),

@@ -9,7 +9,7 @@ import tconv
 from tconv import ConvGeometry
 
 import naive
-from conftest import conv_cases
+from conftest import adjoint_arguments, conv_cases
 
 
 @st.composite
@@ -40,9 +40,9 @@ def test_conv_transpose_matrix_is_the_transpose_of_the_adjoint_conv_matrix(confi
     """C_K^T: build the convolution, then ask for the transposed convolution that undoes its shape."""
     weight, input_shape, stride, padding, dilation, groups = config
     conv = ConvGeometry.for_conv(weight.shape, input_shape, stride, padding, dilation, groups)
-    output_padding = conv.adjoint().output_padding
+    pairs, output_padding = adjoint_arguments(conv)
     transposed = tconv.conv_transpose_matrix(
-        weight, (conv.out_channels,) + conv.output_shape, stride, padding, output_padding,
+        weight, (conv.out_channels,) + conv.output_shape, stride, pairs, output_padding,
         dilation, groups,
     )
     expected = naive.conv_matrix(weight, input_shape, stride, padding, dilation, groups).T

@@ -86,10 +86,17 @@ def cases(draw, dtype=np.float64) -> Case:
     stride = tuple(draw(st.lists(st.integers(1, 3), min_size=ndim, max_size=ndim)))
     dilation = tuple(draw(st.lists(st.integers(1, 2), min_size=ndim, max_size=ndim)))
     output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+    # every form of padding (ints, (begin, end) pairs, strings), cropping all but >= 1 element
+    form = draw(st.sampled_from(["ints", "pairs", "same", "same_lower"]))
     padding = []
     for i, k, s, d, a in zip(spatial, kernel, stride, dilation, output_padding):
         full = (i - 1) * s + d * (k - 1) + 1 + a
-        padding.append(draw(st.integers(0, (full - 1) // 2)))  # crop all but >= 1 element
+        if form == "ints":
+            padding.append(draw(st.integers(0, (full - 1) // 2)))
+        else:
+            begin = draw(st.integers(0, full - 1))
+            padding.append((begin, draw(st.integers(0, full - 1 - begin))))
+    padding = form if form.startswith("same") else tuple(padding)
     batch = draw(st.sampled_from([None, 1, 2]))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     shape = (() if batch is None else (batch,)) + (c_in,) + spatial
@@ -98,7 +105,7 @@ def cases(draw, dtype=np.float64) -> Case:
     bias = None
     if draw(st.booleans()):
         bias = rng.standard_normal(groups * c_out_per_group).astype(dtype)
-    kwargs = dict(stride=stride, padding=tuple(padding), output_padding=output_padding,
+    kwargs = dict(stride=stride, padding=padding, output_padding=output_padding,
                   dilation=dilation, groups=groups)
     return Case(x, weight, bias, kwargs)
 
