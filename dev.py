@@ -38,6 +38,8 @@ STAMP = VENV / "dev-install-stamp.json"
 REQUIREMENTS = ROOT / "requirements.txt"
 STAMPED_FILES = (REQUIREMENTS, ROOT / "companion" / "pyproject.toml")
 TORCH = "torch==2.13.0"  # the CPU build of this version is what pip finds on our machines
+# ONNX's reference evaluator (NumPy): an outside reference for the padding tests.
+ONNX = "onnx==1.23.2"
 HTML_DIR = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 # Drives Debian's chromium (no browser download); the version the browser tests were written with.
@@ -179,6 +181,13 @@ def ensure_torch() -> None:
         "torch", TORCH, "CPU; a reference for the tests only, not a tconv dependency",
         "PyTorch is only a reference for some tests: run `python3 dev.py test --no-torch` (or "
         "set TCONV_NO_TORCH=1) to test without it; the tests that need it are then skipped.")
+
+
+def ensure_onnx() -> None:
+    ensure_test_tool(
+        "onnx", ONNX, "its reference Conv and ConvTranspose; a reference for the tests only",
+        "ONNX is only a reference for the padding tests: run `python3 dev.py test --no-onnx` "
+        "(or set TCONV_NO_ONNX=1) to test without it; the tests that need it are then skipped.")
 
 
 def ensure_playwright() -> None:
@@ -346,6 +355,11 @@ def cmd_test(args: argparse.Namespace) -> None:
             "the comparisons with it are skipped unless .venv already has it")
     else:
         ensure_torch()
+    if args.no_onnx or os.environ.get("TCONV_NO_ONNX", "") == "1":
+        say("not installing ONNX (--no-onnx or TCONV_NO_ONNX=1): "
+            "the comparisons with it are skipped unless .venv already has it")
+    else:
+        ensure_onnx()
     steps = [name for name in STEP_NAMES if name != "browser"]
     if args.no_browser or os.environ.get("TCONV_NO_BROWSER", "") == "1":
         say("leaving out the browser test of the built book (--no-browser or "
@@ -371,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
                      "then the built book in headless chromium")
     p_test.add_argument("--no-torch", action="store_true",
                         help=f"do not install {TORCH} (same as TCONV_NO_TORCH=1)")
+    p_test.add_argument("--no-onnx", action="store_true",
+                        help=f"do not install {ONNX} (same as TCONV_NO_ONNX=1)")
     p_test.add_argument("--no-browser", action="store_true",
                         help="leave out the browser test of the built book, and do not install "
                              f"{PLAYWRIGHT} or chromium for it (same as TCONV_NO_BROWSER=1)")
