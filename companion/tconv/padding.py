@@ -26,6 +26,58 @@ the end (it lowers the end crop, and may take it below zero: the output is then 
 zeros); with ``"same"`` it shifts the crop towards the start instead, as ONNX's ConvTranspose
 does. In 1-D a pair must be written inside a tuple, ``((b, e),)``: a bare ``(b, e)`` has two
 entries for one dimension.
+
+Other libraries' arguments, as tconv's
+--------------------------------------
+Here ``i`` is a transposed convolution's input size, ``o`` an output size asked for, ``k``,
+``s``, ``d`` the kernel size, stride and dilation, and ``a`` an ``output_padding``, per
+dimension.
+
+.. list-table::
+   :header-rows: 1
+   :widths: 45 55
+
+   * - PyTorch, ONNX, TensorFlow
+     - tconv
+   * - PyTorch ``conv*d(padding=p)``, ``p`` an int, a tuple, ``'valid'`` or ``'same'``
+     - the same arguments (``'same'`` also at stride > 1)
+   * - PyTorch ``F.pad(x, (l, r, t, b))`` then ``conv2d`` (``F.pad`` lists the *last*
+       dimension first)
+     - ``conv2d(x, w, padding=((t, b), (l, r)))``
+   * - PyTorch ``conv_transpose*d(padding=p, output_padding=a)``
+     - the same arguments: ``p`` cropped at the start, ``p - a`` at the end
+   * - PyTorch ``ConvTranspose*d(...)(x, output_size=o)``
+     - ``output_padding=output_padding_for_size(i, o, k, s, p, d)``
+   * - ONNX Conv ``pads=[b_1, ..., b_n, e_1, ..., e_n]``
+     - ``padding=((b_1, e_1), ..., (b_n, e_n))``
+   * - ONNX Conv ``auto_pad=SAME_UPPER``, ``SAME_LOWER``, ``VALID``
+     - ``padding="same"``, ``"same_lower"``, ``"valid"``
+   * - ONNX ConvTranspose ``pads`` and ``output_padding=a``
+     - ``padding=((b_1, e_1), ...)``, ``output_padding=a``
+   * - ONNX ConvTranspose ``auto_pad=SAME_UPPER`` (or ``SAME_LOWER``), ``output_padding=a``
+     - ``padding="same"`` (or ``"same_lower"``), ``output_padding=a``; where
+       ``d(k - 1) + 1 - s + a < 0`` see the note below
+   * - ONNX ConvTranspose ``output_shape=o``, ``auto_pad=SAME_UPPER`` (else: ``b = t - t // 2``)
+     - ``padding=((b, t - b), ...)``, ``output_padding=a``, where
+       ``t = s(i - 1) + a + d(k - 1) + 1 - o`` and ``b = t // 2``
+   * - TensorFlow ``conv2d(padding='SAME')``, ``'VALID'``
+     - ``padding="same"``, ``"valid"``
+   * - TensorFlow ``conv2d(padding=[[0, 0], [t, b], [l, r], [0, 0]])`` (NHWC)
+     - ``padding=((t, b), (l, r))`` (tconv is channels-first)
+   * - TensorFlow ``conv2d_transpose(output_shape=o, padding='SAME')``: the adjoint of
+       ``conv2d(padding='SAME')`` on an input of size ``o``
+     - ``padding=pairs``, ``output_padding=output_padding_for_size(i, o, k, s, pairs, d)``
+       with ``pairs`` from :func:`same_padding` ``(o, k, s, d)``; for ``o = i * s`` simply
+       ``padding="same"``. For ``'VALID'``, ``pairs`` are zeros.
+
+*The negative total.* When the stride is longer than the dilated kernel, a transposed
+``"same"`` output, ``i * s`` elements, is longer than the full output: zeros must be added
+somewhere. tconv adds them at the end, which makes ``conv_transpose(padding="same")`` the
+adjoint of ``conv(padding="same")`` on ``i * s`` elements (ONNX's Conv and TensorFlow's
+``'SAME'`` agree). ONNX's reference ConvTranspose splits the negative amount as if it were
+positive and puts zeros at the start (for ``SAME_UPPER``, or for ``SAME_LOWER`` when
+``d(k - 1) + 1 - s + a < -1``); there tconv's output is the reference's rolled back by that
+many elements, and it is *not* the adjoint of ONNX's own Conv.
 """
 
 from __future__ import annotations

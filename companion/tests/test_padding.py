@@ -160,6 +160,18 @@ def test_transposed_same_is_the_adjoint_of_convolution_same(mode):
             (i, k, s, d)
 
 
+def test_the_tensorflow_transpose_recipe_is_the_adjoint_of_same_convolution():
+    """TensorFlow's conv_transpose(output_shape=o, padding='SAME') is the adjoint of conv
+    'SAME' on o elements; the recipe of tconv.padding's table gives exactly that geometry."""
+    for o, k, s, d in itertools.product(range(1, 10), range(1, 5), range(1, 4), range(1, 3)):
+        w = (1, 1, k)
+        conv_g = ConvGeometry.for_conv(w, (1, o), s, "same", d)
+        i = conv_g.output_shape[0]
+        pairs = (tconv.same_padding(o, k, s, d),)
+        a = tconv.output_padding_for_size(i, o, k, s, pairs, d)
+        assert ConvGeometry.for_conv_transpose(w, (1, i), s, pairs, a, d) == conv_g.adjoint()
+
+
 def test_transposed_same_with_output_padding_keeps_the_size_and_shifts_the_crop():
     x = np.arange(1.0, 5.0)[None, None]
     w = np.array([1.0, 10.0, 100.0])[None, None]

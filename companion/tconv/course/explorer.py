@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 
-def draw_configuration(stride: int = 1, padding: int = 0, kernel_size: int = 3,
+def draw_configuration(stride: int = 1, padding: int | tuple[int, int] = 0, kernel_size: int = 3,
                        input_size: int = 3, dilation: int = 1, output_padding: int = 0,
                        *, fig: Any = None) -> Any:
     """Draw one square transposed convolution: input, kernel, output, overlap counts and C^T.
@@ -64,7 +64,8 @@ def draw_configuration(stride: int = 1, padding: int = 0, kernel_size: int = 3,
     ----------
     stride, padding, kernel_size, input_size, dilation, output_padding : int
         Each an ``int`` with stride, kernel_size, input_size, dilation >= 1 and padding,
-        output_padding >= 0; the same in both dimensions.
+        output_padding >= 0; the same in both dimensions. ``padding`` may also be a
+        ``(begin, end)`` pair: ``begin`` cropped at the start, ``end`` at the end.
     fig : matplotlib.figure.Figure, optional
         An empty figure to draw on; a new one is made if omitted.
 
@@ -86,6 +87,10 @@ def draw_configuration(stride: int = 1, padding: int = 0, kernel_size: int = 3,
     >>> fig.axes[2].get_title()
     'output y (5×5)'
     >>> plt.close(fig)
+    >>> fig = draw_configuration(stride=2, padding=(0, 2))        # cropped at the end only
+    >>> fig.axes[2].get_title()
+    'output y (5×5)'
+    >>> plt.close(fig)
     >>> fig = draw_configuration(stride=1, output_padding=1)      # refused by tconv: a message
     >>> "output_padding must be smaller" in fig.axes[0].texts[0].get_text()
     True
@@ -104,6 +109,9 @@ def draw_configuration(stride: int = 1, padding: int = 0, kernel_size: int = 3,
     kernel = np.arange(1, k * k + 1, dtype=np.float64).reshape(k, k)
     heading = f"input {i}×{i}, kernel {k}×{k}, stride {s}, padding {p}, dilation {d}, " \
               f"output_padding {a}"
+    begin, end = (p, p) if isinstance(p, int) else p
+    crops = f"2·{p}" if begin == end else f"{begin} - {end}"
+    p = p if isinstance(p, int) else (p, p)  # the same pair in both dimensions
     error = configuration_error(**values)
     if error is not None:
         # One blank axes holds the message: Jupyter does not show a figure without axes.
@@ -143,7 +151,7 @@ def draw_configuration(stride: int = 1, padding: int = 0, kernel_size: int = 3,
         step = max(1, math.ceil(n / 16))
         axis.set_ticks(range(0, n, step))
     ax_m.set_aspect("auto")
-    fig.suptitle(heading + f"\noutput size o = ({i}-1)·{s} - 2·{p} + {d}·({k}-1) + {a} + 1 = {o}",
+    fig.suptitle(heading + f"\noutput size o = ({i}-1)·{s} - {crops} + {d}·({k}-1) + {a} + 1 = {o}",
                  fontsize=10)
     return fig
 
@@ -152,7 +160,7 @@ def draw_configuration(stride: int = 1, padding: int = 0, kernel_size: int = 3,
 CONFIGURATION_FIGSIZE = (8.6, 5.6)
 
 
-def configuration_error(stride: int = 1, padding: int = 0, kernel_size: int = 3,
+def configuration_error(stride: int = 1, padding: int | tuple[int, int] = 0, kernel_size: int = 3,
                         input_size: int = 3, dilation: int = 1,
                         output_padding: int = 0) -> str | None:
     """Why tconv refuses this combination of :func:`draw_configuration`'s arguments, or None.
@@ -172,10 +180,11 @@ def configuration_error(stride: int = 1, padding: int = 0, kernel_size: int = 3,
     v = _configuration_args(stride=stride, padding=padding, kernel_size=kernel_size,
                             input_size=input_size, dilation=dilation,
                             output_padding=output_padding)
+    padding = v["padding"] if isinstance(v["padding"], int) else (v["padding"],) * 2
     try:
         ConvGeometry.for_conv_transpose((1, 1, v["kernel_size"], v["kernel_size"]),
                                         (1, v["input_size"], v["input_size"]), v["stride"],
-                                        v["padding"], v["output_padding"], v["dilation"])
+                                        padding, v["output_padding"], v["dilation"])
     except ValueError as error:
         return str(error)
     return None
@@ -185,10 +194,18 @@ _CONFIGURATION_LIMITS = {"stride": 1, "padding": 0, "kernel_size": 1, "input_siz
                          "dilation": 1, "output_padding": 0}
 
 
-def _configuration_args(**values: Any) -> dict[str, int]:
-    """Check each explorer argument on its own: an int within its range."""
-    return {name: as_int(value, name, minimum=_CONFIGURATION_LIMITS[name])
-            for name, value in values.items()}
+def _configuration_args(**values: Any) -> dict[str, Any]:
+    """Check each explorer argument on its own: an int within its range (``padding`` may be a
+    ``(begin, end)`` pair of them)."""
+    checked: dict[str, Any] = {}
+    for name, value in values.items():
+        if name == "padding" and isinstance(value, (tuple, list)):
+            if len(value) != 2:
+                raise ValueError(f"padding must be an int or a (begin, end) pair, got {value!r}")
+            checked[name] = tuple(as_int(v, name, minimum=0) for v in value)
+        else:
+            checked[name] = as_int(value, name, minimum=_CONFIGURATION_LIMITS[name])
+    return checked
 
 
 def configuration_frames(strides: Sequence[int] = (1, 2, 3), paddings: Sequence[int] = (0, 1, 2),
