@@ -21,9 +21,16 @@ def single_cases(draw):
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     image = rng.integers(-5, 6, (h, w))
     kernel = rng.integers(-5, 6, (kh, kw))
-    same = draw(st.sampled_from([None, "same", "same_lower"]))
-    if same is not None:  # output = input * stride; may crop or extend at either end
-        return image, kernel, dict(stride=stride, padding=same, dilation=dilation)
+    same = draw(st.sampled_from([None, "same", "same_lower", "pairs"]))
+    if same == "pairs":  # (begin, end) crops, each end on its own
+        padding = []
+        for i, k, s, d, a in zip((h, w), (kh, kw), stride, dilation, output_padding):
+            full = (i - 1) * s + d * (k - 1) + 1 + a
+            begin = draw(st.integers(0, full - 1))
+            padding.append((begin, draw(st.integers(0, full - 1 - begin))))
+    elif same is not None:  # output = input * stride; may crop or extend at either end
+        return image, kernel, dict(stride=stride, padding=same, output_padding=output_padding,
+                                   dilation=dilation)
     return image, kernel, dict(stride=stride, padding=tuple(padding),
                                output_padding=output_padding, dilation=dilation)
 
