@@ -58,8 +58,9 @@ dimension.
      - ``padding="same"`` (or ``"same_lower"``), ``output_padding=a``; where
        ``d(k - 1) + 1 - s + a < 0`` see the note below
    * - ONNX ConvTranspose ``output_shape=o``, ``auto_pad=SAME_UPPER`` (else: ``b = t - t // 2``)
-     - ``padding=((b, t - b), ...)``, ``output_padding=a``, where
-       ``t = s(i - 1) + a + d(k - 1) + 1 - o`` and ``b = t // 2``
+     - ``padding=((b, e), ...)``, ``output_padding=a``, where
+       ``t = s(i - 1) + a + d(k - 1) + 1 - o``, ``b = t // 2`` and ``e = t - b``; where ``e``
+       is negative, ``padding=((b, 0), ...)`` and ``output_padding=a - e`` instead
    * - TensorFlow ``conv2d(padding='SAME')``, ``'VALID'``
      - ``padding="same"``, ``"valid"``
    * - TensorFlow ``conv2d(padding=[[0, 0], [t, b], [l, r], [0, 0]])`` (NHWC)

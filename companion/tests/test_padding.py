@@ -322,3 +322,59 @@ def test_onnx_output_shape_is_a_pair_of_crops(auto_pad, rng):
             got = tconv.conv_transpose1d(x, w, stride=2, padding=((begin, total - begin),),
                                          output_padding=a)
             np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+# --- ONNX's own node tests --------------------------------------------------------------------
+def onnx_node_tests():
+    """ONNX's backend test cases for Conv and ConvTranspose (model, inputs, expected output)."""
+    try:
+        import warnings
+
+        from onnx.backend.test.case import node
+    except ImportError:
+        return []
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        cases = node.collect_testcases(None)
+    return [pytest.param(case, id=case.name) for case in cases
+            if case.model.graph.node[0].op_type in ("Conv", "ConvTranspose")]
+
+
+def as_tconv_call(op, attributes, x, w, b):
+    """One tconv call for one ONNX Conv or ConvTranspose node: tconv.padding's table, as code."""
+    nd = x.ndim - 2
+    stride = tuple(attributes.get("strides", [1] * nd))
+    dilation = tuple(attributes.get("dilations", [1] * nd))
+    groups = attributes.get("group", 1)
+    auto_pad = attributes.get("auto_pad", b"NOTSET").decode()
+    pads = attributes.get("pads", [0] * 2 * nd)
+    padding = AUTO_PAD.get(auto_pad, tuple(zip(pads[:nd], pads[nd:])))
+    if op == "Conv":
+        return conv(nd)(x, w, b, stride=stride, padding=padding, dilation=dilation,
+                        groups=groups)
+    extra = tuple(attributes.get("output_padding", [0] * nd))
+    if "output_shape" in attributes:  # the total crop, split as auto_pad says
+        pairs, extras = [], []
+        for i, o, k, s, d, a in zip(x.shape[2:], attributes["output_shape"][-nd:],
+                                    w.shape[2:], stride, dilation, extra):
+            total = s * (i - 1) + a + d * (k - 1) + 1 - o
+            begin = total // 2 if auto_pad == "SAME_UPPER" else total - total // 2
+            end = total - begin  # below zero: elements added, which output_padding says
+            pairs.append((begin, max(end, 0)))
+            extras.append(a + max(-end, 0))
+        padding, extra = tuple(pairs), tuple(extras)
+    return conv_t(nd)(x, w, b, stride=stride, padding=padding, output_padding=extra,
+                      groups=groups, dilation=dilation)
+
+
+@pytest.mark.parametrize("case", onnx_node_tests())
+def test_onnx_node_tests_are_one_tconv_call_each(case):
+    """Every Conv and ConvTranspose node test that ships with ONNX (the expected outputs are
+    ONNX's, stored in the test case), computed by one tconv call."""
+    onnx = pytest.importorskip("onnx")
+    graph_node = case.model.graph.node[0]
+    attributes = {a.name: onnx.helper.get_attribute_value(a) for a in graph_node.attribute}
+    for inputs, outputs in case.data_sets:
+        x, w, *bias = (np.asarray(v, dtype=np.float64) for v in inputs)
+        got = as_tconv_call(graph_node.op_type, attributes, x, w, bias[0] if bias else None)
+        np.testing.assert_allclose(got, outputs[0], rtol=1e-5, atol=1e-5)
