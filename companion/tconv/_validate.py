@@ -24,6 +24,7 @@ __all__ = [
     "as_int",
     "as_tuple",
     "broadcast_ints",
+    "int_or_tuple",
     "as_shape",
     "as_bool",
     "as_numeric_array",
@@ -139,6 +140,16 @@ def broadcast_ints(arguments: dict[str, Any], others: dict[str, Any] | None = No
     tuples = {name: as_tuple(value, ndim, name, minimum=_MINIMUMS[name])
               for name, value in arguments.items()}
     return tuples, ndim, any(isinstance(v, (tuple, list)) for v in everything.values())
+
+
+def int_or_tuple(values: Sequence[int], tupled: bool) -> int | tuple[int, ...]:
+    """A size helper's result: the tuple, or its one int if no argument was a sequence
+    (``tupled`` from :func:`broadcast_ints`).
+
+    >>> int_or_tuple([3], False), int_or_tuple([3], True)
+    (3, (3,))
+    """
+    return tuple(values) if tupled else values[0]
 
 
 def as_shape(shape: Any, name: str, *, minimum: int = 1) -> tuple[int, ...]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Union
 
-from ._validate import broadcast_ints
+from ._validate import broadcast_ints, int_or_tuple
 from .padding import Padding, conv_padding, explicit_padding, transpose_crops
 
 __all__ = [
@@ -67,10 +67,6 @@ def _shown(begin: int, end: int) -> str:
 
 
 # --- public functions -----------------------------------------------------------------------
-def _result(values: list[int], tupled: bool) -> IntOrTuple:
-    return tuple(values) if tupled else values[0]
-
-
 def conv_output_size(
     input_size: IntOrTuple,
     kernel_size: IntOrTuple,
@@ -130,7 +126,7 @@ def conv_output_size(
                 f"(dilation*(kernel_size-1)+1 = {d * (k - 1) + 1})",
             )
         sizes.append(out)
-    return _result(sizes, tupled)
+    return int_or_tuple(sizes, tupled)
 
 
 def conv_transpose_output_size(
@@ -191,7 +187,7 @@ def conv_transpose_output_size(
                 f"stride {s}, dilation {d})",
             )
         sizes.append(out)
-    return _result(sizes, tupled)
+    return int_or_tuple(sizes, tupled)
 
 
 def output_padding_for_size(
@@ -253,4 +249,4 @@ def output_padding_for_size(
                 f"between {max(smallest, 1)} and {largest}"
             )
         paddings.append(o - smallest)
-    return _result(paddings, tupled)
+    return int_or_tuple(paddings, tupled)

@@ -85,7 +85,15 @@ from __future__ import annotations
 
 from typing import Any, Sequence, Union
 
-from ._validate import MAX_INT, _check_range, _is_int, as_bool, as_tuple, broadcast_ints
+from ._validate import (
+    MAX_INT,
+    _check_range,
+    _is_int,
+    as_bool,
+    as_tuple,
+    broadcast_ints,
+    int_or_tuple,
+)
 
 __all__ = [
     "Padding",
@@ -171,9 +179,8 @@ def conv_padding(padding: Any, input_shape: Sequence[int], kernel: Sequence[int]
         if padding == "valid":
             zeros = (0,) * len(kernel)
             return zeros, zeros
-        pairs = [_same_conv(i, k, s, d, padding == "same_lower")
-                 for i, k, s, d in zip(input_shape, kernel, stride, dilation)]
-        return tuple(b for b, _ in pairs), tuple(e for _, e in pairs)
+        return _unzip([_same_conv(i, k, s, d, padding == "same_lower")
+                       for i, k, s, d in zip(input_shape, kernel, stride, dilation)])
     return explicit_padding(padding, len(kernel))
 
 
@@ -195,9 +202,8 @@ def transpose_crops(padding: Any, output_padding: tuple[int, ...], kernel: Seque
                 f"'same' or 'same_lower', got {padding!r}")
         if padding == "valid":
             return (0,) * len(kernel), tuple(-a for a in output_padding)
-        pairs = [_same_transpose(k, s, d, a, padding == "same_lower")
-                 for k, s, d, a in zip(kernel, stride, dilation, output_padding)]
-        return tuple(b for b, _ in pairs), tuple(e for _, e in pairs)
+        return _unzip([_same_transpose(k, s, d, a, padding == "same_lower")
+                       for k, s, d, a in zip(kernel, stride, dilation, output_padding)])
     begin, end = explicit_padding(padding, len(kernel))
     return begin, tuple(e - a for e, a in zip(end, output_padding))
 
@@ -214,6 +220,11 @@ def check_output_padding(output_padding: tuple[int, ...], stride: tuple[int, ...
 
 
 # --- "same", one dimension ------------------------------------------------------------------
+def _unzip(pairs: list[tuple[int, int]]) -> Pairs:
+    """``[(b_1, e_1), ...]`` as ``((b_1, ...), (e_1, ...))``."""
+    return tuple(b for b, _ in pairs), tuple(e for _, e in pairs)
+
+
 def _split(total: int, lower: bool) -> int:
     """The start's share of ``total``: the smaller half (SAME_UPPER) or the larger (SAME_LOWER)."""
     return total - total // 2 if lower else total // 2
@@ -232,10 +243,6 @@ def _same_transpose(k: int, s: int, d: int, a: int, lower: bool) -> tuple[int, i
 
 
 # --- public helpers -------------------------------------------------------------------------
-def _result(values: list[int], tupled: bool) -> IntOrTuple:
-    return tuple(values) if tupled else values[0]
-
-
 def same_padding(input_size: IntOrTuple, kernel_size: IntOrTuple, stride: IntOrTuple = 1,
                  dilation: IntOrTuple = 1, *, lower: bool = False
                  ) -> tuple[IntOrTuple, IntOrTuple]:
@@ -280,8 +287,8 @@ def same_padding(input_size: IntOrTuple, kernel_size: IntOrTuple, stride: IntOrT
     lower = as_bool(lower, "lower")
     args, _, tupled = broadcast_ints(dict(input_size=input_size, kernel_size=kernel_size,
                                           stride=stride, dilation=dilation))
-    pairs = [_same_conv(i, k, s, d, lower) for i, k, s, d in zip(*args.values())]
-    return _result([b for b, _ in pairs], tupled), _result([e for _, e in pairs], tupled)
+    begin, end = _unzip([_same_conv(i, k, s, d, lower) for i, k, s, d in zip(*args.values())])
+    return int_or_tuple(begin, tupled), int_or_tuple(end, tupled)
 
 
 def same_padding_transpose(kernel_size: IntOrTuple, stride: IntOrTuple = 1,
@@ -342,5 +349,6 @@ def same_padding_transpose(kernel_size: IntOrTuple, stride: IntOrTuple = 1,
     args, _, tupled = broadcast_ints(dict(kernel_size=kernel_size, stride=stride,
                                           dilation=dilation, output_padding=output_padding))
     check_output_padding(args["output_padding"], args["stride"], args["dilation"])
-    pairs = [_same_transpose(k, s, d, a, lower) for k, s, d, a in zip(*args.values())]
-    return _result([b for b, _ in pairs], tupled), _result([e for _, e in pairs], tupled)
+    begin, end = _unzip([_same_transpose(k, s, d, a, lower)
+                         for k, s, d, a in zip(*args.values())])
+    return int_or_tuple(begin, tupled), int_or_tuple(end, tupled)
