@@ -8,7 +8,11 @@ result can be checked against PyTorch. Every call goes the same way:
    output's size is checked against this machine's memory, all before any work;
 3. the geometry is trimmed to what can reach the output (:meth:`~tconv.geometry.ConvGeometry.trimmed`);
 4. the arrays are made C-contiguous, aligned, native-endian and of the compute dtype;
-5. the backend named in :data:`TRANSPOSE_BACKENDS` (or chosen for ``"auto"``) computes it.
+5. the backend named in :data:`TRANSPOSE_BACKENDS` or :data:`CONV_BACKENDS` (or chosen for
+   ``"auto"``) computes it.
+
+:func:`apply_operator` runs steps 3-5 for a geometry already made: the gradients
+(:mod:`tconv.grad`) use it, since the input gradient of each operator is the other one.
 
 Steps 1 and 4 run on every call. The rest depends only on shapes, dtypes and the other
 arguments, so for a call made of plain values (Python ints, tuples of ints, strings) it is
@@ -33,8 +37,8 @@ from ._validate import (
     prepared,
 )
 from .geometry import ConvGeometry, Padding, Trim
-from .kernels import direct, gemm, loops
-from .kernels.auto import choose_backend
+from .kernels import direct, gemm, im2col, loops
+from .kernels.auto import choose_backend, choose_conv_backend
 from .matrix import operator_matrix
 
 __all__ = [
@@ -44,7 +48,9 @@ __all__ = [
     "conv_transpose1d",
     "conv_transpose2d",
     "conv_transpose3d",
+    "apply_operator",
     "BACKENDS",
+    "CONV_BACKENDS",
     "TRANSPOSE_BACKENDS",
 ]
 
@@ -81,7 +87,27 @@ TRANSPOSE_BACKENDS: dict[str, Callable[..., Any]] = {
 BACKENDS = ("auto",) + tuple(name for name in TRANSPOSE_BACKENDS
                              if name not in cuda.CUDA_BACKENDS)
 
+#: The backends of the convolution, called as those of :data:`TRANSPOSE_BACKENDS`.
+#: ``"loops"`` is the plain loop of the definition; ``"gemm"`` im2col and one BLAS product
+#: (:mod:`tconv.kernels.im2col`). ``"auto"`` picks by
+#: :func:`tconv.kernels.auto.choose_conv_backend`.
+CONV_BACKENDS: dict[str, Callable[..., Any]] = {
+    "matrix": _by_matrix,
+    "loops": loops.conv_direct,
+    "gemm": im2col.conv_gemm,
+}
+
 _NAMES = ", ".join(map(repr, ("auto", *TRANSPOSE_BACKENDS)))
+_CONV_NAMES = ", ".join(map(repr, ("auto", *CONV_BACKENDS)))
+
+
+def _check_backend(backend: Any, transposed: bool) -> None:
+    names, table = (_NAMES, TRANSPOSE_BACKENDS) if transposed else (_CONV_NAMES, CONV_BACKENDS)
+    if not isinstance(backend, str):
+        raise TypeError(f"backend must be a string, one of {names}; got {backend!r} of type "
+                        f"{type(backend).__name__}")
+    if backend != "auto" and backend not in table:
+        raise ValueError(f"backend must be one of {names}, got {backend!r}")
 
 
 # --- what a call needs besides its arrays -----------------------------------------------------
@@ -121,14 +147,31 @@ def _make_plan(transposed: bool, ndim: int, x_shape: tuple, dtype: np.dtype, w_s
     else:
         geometry = ConvGeometry.for_conv(w_shape, sample, stride, padding, dilation, groups)
     check_bias(b_shape, geometry.out_channels)
-    shape = ((x_shape[0],) if batched else ()) + (geometry.out_channels, *geometry.output_shape)
+    return _plan_for(geometry, x_shape[0] if batched else None, dtype, backend, on_device,
+                     devices)
+
+
+def _plan_for(geometry: ConvGeometry, batch: int | None, dtype: np.dtype, backend: str,
+              on_device: bool, devices: bool) -> _Plan:
+    """The plan of ``geometry`` on ``batch`` samples (None: one unbatched sample)."""
+    batched = batch is not None
+    shape = ((batch,) if batched else ()) + (geometry.out_channels, *geometry.output_shape)
     check_allocation(math.prod(shape) * dtype.itemsize,
                      f"the output, of shape {shape} and dtype {dtype},",
                      f"check stride {geometry.stride}, padding {geometry.padding} and "
                      f"dilation {geometry.dilation}")
     trim = geometry.trimmed()
     if backend == "auto":
-        backend = "cuda" if on_device else choose_backend(trim.geometry)
+        if on_device and geometry.transposed:
+            backend = "cuda"
+        elif geometry.transposed:
+            backend = choose_backend(trim.geometry)
+        else:
+            backend = choose_conv_backend(trim.geometry)
+    if devices and not geometry.transposed:
+        raise TypeError("an array lives in GPU memory, but the convolution runs on the CPU "
+                        "only: copy the data to the host (the transposed convolution has CUDA "
+                        "backends)")
     if devices and backend not in cuda.CUDA_BACKENDS:
         raise TypeError(f"an array lives in GPU memory, but backend {backend!r} runs on the "
                         f"CPU: use backend='cuda', 'cuda_scatter' or 'auto', or copy the data "
@@ -195,6 +238,75 @@ def _run(plan: _Plan, kernel: Callable[..., Any], x: Any, w: Any, b: Any,
     return out if plan.batched else out[0]
 
 
+def _table(geometry: ConvGeometry) -> dict[str, Callable[..., Any]]:
+    return TRANSPOSE_BACKENDS if geometry.transposed else CONV_BACKENDS
+
+
+def apply_operator(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray,
+                   bias: np.ndarray | None = None, *, backend: str = "auto") -> np.ndarray:
+    """The operator ``geometry`` describes, applied to a batch: ``C_W x`` (plus ``bias``).
+
+    For a caller that already holds a checked geometry, such as the gradients of
+    :mod:`tconv.grad`: the geometry is trimmed, the arrays prepared, and the backend of
+    :data:`CONV_BACKENDS` or :data:`TRANSPOSE_BACKENDS` named by ``backend`` runs.
+
+    Parameters
+    ----------
+    geometry : ConvGeometry
+        A convolution or a transposed convolution.
+    x : numpy.ndarray
+        ``(N, geometry.in_channels, *geometry.input_shape)``, float32 or float64.
+    w : numpy.ndarray
+        ``geometry.weight_shape``; cast to ``x``'s dtype.
+    bias : numpy.ndarray, optional
+        ``(geometry.out_channels,)``.
+    backend : str, default 'auto'
+        A name of the operator's backend table, or ``'auto'``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, geometry.out_channels, *geometry.output_shape)``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Arrays of the wrong shape or dtype, or an unknown backend.
+
+    Examples
+    --------
+    The adjoint of the worked example's convolution, from its geometry:
+
+    >>> import numpy as np
+    >>> g = ConvGeometry.for_conv((1, 1, 3, 3), (1, 4, 4)).adjoint()
+    >>> w = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
+    >>> apply_operator(g, np.ones((1, 1, 2, 2)), w)[0, 0]
+    array([[ 1.,  3.,  5.,  3.],
+           [ 5., 12., 16.,  9.],
+           [11., 24., 28., 15.],
+           [ 7., 15., 17.,  9.]])
+    """
+    if not isinstance(geometry, ConvGeometry):
+        raise TypeError(f"geometry must be a tconv.ConvGeometry, got {type(geometry).__name__}")
+    _check_backend(backend, geometry.transposed)
+    expected = {"x": (None, geometry.in_channels, *geometry.input_shape),
+                "w": geometry.weight_shape}
+    for name, array in (("x", x), ("w", w)):
+        if not isinstance(array, np.ndarray) or array.dtype.kind not in "f" or \
+                array.dtype.itemsize < 4:
+            raise TypeError(f"{name} must be a float32 or float64 NumPy array, got "
+                            f"{type(array).__name__} {getattr(array, 'dtype', '')}")
+        shape = expected[name]
+        if array.ndim != len(shape) or any(want is not None and got != want
+                                           for got, want in zip(array.shape, shape)):
+            shown = ("N",) + shape[1:] if name == "x" else shape
+            raise ValueError(f"{name} must have shape {shown} for this geometry, got "
+                             f"{array.shape}")
+    check_bias(None if bias is None else np.shape(bias), geometry.out_channels)
+    plan = _plan_for(geometry, x.shape[0], x.dtype, backend, False, False)
+    return _run(plan, _table(geometry)[plan.backend], x, w, bias, x.dtype)
+
+
 def _full(index: tuple, array: Any) -> tuple[slice, ...]:
     """``index`` with every slice's ``None`` bounds made explicit for ``array``'s shape."""
     return tuple(slice(s.start or 0, n if s.stop is None else s.stop)
@@ -202,14 +314,16 @@ def _full(index: tuple, array: Any) -> tuple[slice, ...]:
 
 
 # --- convolution ----------------------------------------------------------------------------
-def _conv(ndim: int, input, weight, bias, stride, padding, dilation, groups) -> np.ndarray:
+def _conv(ndim: int, input, weight, bias, stride, padding, dilation, groups,
+          backend) -> np.ndarray:
+    _check_backend(backend, False)
     plan, x, w, b, dtype = _plan(False, ndim, f"conv{ndim}d", input, weight, bias, stride,
-                                 padding, 0, groups, dilation, "loops")
-    return _run(plan, loops.conv_direct, x, w, b, dtype)
+                                 padding, 0, groups, dilation, backend)
+    return _run(plan, CONV_BACKENDS[plan.backend], x, w, b, dtype)
 
 
 def conv1d(input: Any, weight: Any, bias: Any = None, stride: IntOrSeq = 1, padding: Padding = 0,
-           dilation: IntOrSeq = 1, groups: int = 1) -> np.ndarray:
+           dilation: IntOrSeq = 1, groups: int = 1, *, backend: str = "auto") -> np.ndarray:
     """1-D convolution (cross-correlation), as ``torch.nn.functional.conv1d``.
 
     See :func:`conv2d` for the parameters; spatial shapes have one dimension.
@@ -220,11 +334,11 @@ def conv1d(input: Any, weight: Any, bias: Any = None, stride: IntOrSeq = 1, padd
     >>> conv1d(np.array([[1.0, 2.0, 3.0, 4.0]]), np.array([[[1.0, 1.0]]]))
     array([[3., 5., 7.]])
     """
-    return _conv(1, input, weight, bias, stride, padding, dilation, groups)
+    return _conv(1, input, weight, bias, stride, padding, dilation, groups, backend)
 
 
 def conv2d(input: Any, weight: Any, bias: Any = None, stride: IntOrSeq = 1, padding: Padding = 0,
-           dilation: IntOrSeq = 1, groups: int = 1) -> np.ndarray:
+           dilation: IntOrSeq = 1, groups: int = 1, *, backend: str = "auto") -> np.ndarray:
     """2-D convolution (cross-correlation, as in deep learning), as ``torch.nn.functional.conv2d``.
 
     ``out[n, co, i, j] = bias[co] + sum over ci, a, b of
@@ -254,6 +368,12 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: IntOrSeq = 1, padd
         Spacing between kernel taps, >= 1.
     groups : int, default 1
         Channel groups; must divide ``C_in`` and ``C_out``.
+    backend : {'auto', 'matrix', 'loops', 'gemm'}, default 'auto'
+        ``'matrix'`` multiplies by the sparse matrix C_K; ``'loops'`` computes each output as
+        the dot product of the kernel with its window (Numba, the definition); ``'gemm'``
+        copies the windows into columns (im2col) and does every multiply-add in one BLAS
+        product per chunk (:mod:`tconv.kernels.im2col`). ``'auto'`` picks ``'gemm'``
+        (:func:`tconv.kernels.auto.choose_conv_backend`). All agree to rounding.
 
     Returns
     -------
@@ -267,8 +387,8 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: IntOrSeq = 1, padd
         Non-numeric arrays (strings, objects, bool, complex), float16, or arguments of the wrong type.
     ValueError
         Wrong ranks, channel counts, groups, negative padding or a padding entry that is not an
-        int or a pair, stride or dilation < 1, a bias of the wrong shape, zero-size inputs, or a
-        kernel larger than the padded input.
+        int or a pair, stride or dilation < 1, a bias of the wrong shape, zero-size inputs, a
+        kernel larger than the padded input, or an unknown backend.
 
     Examples
     --------
@@ -279,11 +399,11 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: IntOrSeq = 1, padd
     array([[[[303., 348.],
              [483., 528.]]]])
     """
-    return _conv(2, input, weight, bias, stride, padding, dilation, groups)
+    return _conv(2, input, weight, bias, stride, padding, dilation, groups, backend)
 
 
 def conv3d(input: Any, weight: Any, bias: Any = None, stride: IntOrSeq = 1, padding: Padding = 0,
-           dilation: IntOrSeq = 1, groups: int = 1) -> np.ndarray:
+           dilation: IntOrSeq = 1, groups: int = 1, *, backend: str = "auto") -> np.ndarray:
     """3-D convolution (cross-correlation), as ``torch.nn.functional.conv3d``.
 
     See :func:`conv2d` for the parameters; spatial shapes have three dimensions.
@@ -294,17 +414,13 @@ def conv3d(input: Any, weight: Any, bias: Any = None, stride: IntOrSeq = 1, padd
     >>> conv3d(np.ones((1, 3, 3, 3)), np.ones((1, 1, 2, 2, 2))).shape
     (1, 2, 2, 2)
     """
-    return _conv(3, input, weight, bias, stride, padding, dilation, groups)
+    return _conv(3, input, weight, bias, stride, padding, dilation, groups, backend)
 
 
 # --- transposed convolution -----------------------------------------------------------------
 def _conv_transpose(ndim: int, input, weight, bias, stride, padding, output_padding, groups,
                     dilation, backend) -> np.ndarray:
-    if not isinstance(backend, str):
-        raise TypeError(f"backend must be a string, one of {_NAMES}; got {backend!r} of type "
-                        f"{type(backend).__name__}")
-    if backend != "auto" and backend not in TRANSPOSE_BACKENDS:
-        raise ValueError(f"backend must be one of {_NAMES}, got {backend!r}")
+    _check_backend(backend, True)
     plan, x, w, b, dtype = _plan(True, ndim, f"conv_transpose{ndim}d", input, weight, bias,
                                  stride, padding, output_padding, groups, dilation, backend)
     return _run(plan, TRANSPOSE_BACKENDS[plan.backend], x, w, b, dtype)

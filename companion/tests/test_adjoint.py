@@ -46,6 +46,9 @@ def test_conv_equals_its_matrix_and_the_size_formula(problem):
     x, w, kw, _ = problem
     ndim = w.ndim - 2
     y = getattr(tconv, f"conv{ndim}d")(x, w, **kw)
+    for backend in ("auto", *tconv.functional.CONV_BACKENDS):
+        other = getattr(tconv, f"conv{ndim}d")(x, w, **kw, backend=backend)
+        np.testing.assert_allclose(other, y, rtol=1e-10, atol=1e-10, err_msg=backend)
     spatial = x.shape[2:]
     expected_shape = naive.conv_output_shape(spatial, w.shape[2:], kw["stride"], kw["padding"],
                                              kw["dilation"])
