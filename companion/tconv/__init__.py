@@ -3,8 +3,9 @@
 Transposed convolution is ``y = C_K^T x``, where ``C_K`` is the matrix of a convolution with
 kernel ``K``. tconv builds those matrices (:func:`conv_matrix`, :func:`conv_transpose_matrix`) and
 computes convolutions and transposed convolutions on NumPy arrays with an API that mirrors
-``torch.nn.functional`` (:func:`conv2d`, :func:`conv_transpose2d`, ...), using Numba kernels on
-the CPU and, optionally, CUDA kernels on an NVIDIA GPU. Every fast path is checked against the
+``torch.nn.functional`` (:func:`conv2d`, :func:`conv_transpose2d`, ...), and their gradients
+with ``torch.nn.grad``'s names (:mod:`tconv.grad`: ``conv2d_input``, ``conv2d_weight``, ...),
+using Numba kernels and BLAS on the CPU and, optionally, CUDA kernels on an NVIDIA GPU. Every fast path is checked against the
 explicit matrix.
 
 This package is the operator library: it needs NumPy, SciPy and Numba only. The course's
@@ -33,6 +34,7 @@ from .functional import (
     conv_transpose3d,
 )
 from .geometry import ConvGeometry
+from . import grad  # noqa: E402  (tconv.grad: the gradients, torch.nn.grad's names)
 from .matrix import conv_matrix, conv_transpose_matrix, operator_matrix
 from .padding import same_padding, same_padding_transpose
 
