@@ -115,8 +115,8 @@ def test_a_wrong_kernel_cannot_win(monkeypatch):
     pytest.importorskip("torch")
     real = harness._contenders
 
-    def broken(workload, x, w):
-        contenders = real(workload, x, w)
+    def broken(workload, x, w, task="forward"):
+        contenders = real(workload, x, w, task)
         good, note = contenders["tconv"]
         contenders["tconv"] = (lambda: good() * 1.01, note)
         return contenders
@@ -145,3 +145,41 @@ def test_the_command_line_refuses_unknown_workloads(capsys):
 def test_geometric_mean():
     assert harness.geometric_mean([2.0, 8.0]) == pytest.approx(4.0)
     assert math.isnan(harness.geometric_mean([]))
+
+
+@pytest.mark.parametrize("suite, name, tasks", [
+    ("conv", "1x1", ["forward"]),
+    ("grad", "1x1", ["input gradient", "weight gradient"]),
+    ("grad", "U-Net", ["input gradient", "weight gradient"]),
+])
+def test_the_convolution_and_gradient_suites_check_and_time_each_task(suite, name, tasks):
+    report = harness.run([name], threads=1, repeat=1, progress=None, suite=suite)
+    assert report["suite"] == suite
+    assert [r["task"] for r in report["workloads"]] == tasks
+    for record in report["workloads"]:
+        assert record["workload"] == name and record["seconds"]["tconv"] > 0
+        if "torch" in record["seconds"]:  # checked against PyTorch's autograd before timing
+            assert record["checked_against"] == "torch"
+            assert record["max_relative_error"] <= 1e-4
+
+
+def test_a_wrong_gradient_cannot_win(monkeypatch):
+    pytest.importorskip("torch")
+    real = harness._gradient_contenders
+
+    def broken(workload, x, w, task):
+        contenders = real(workload, x, w, task)
+        good, note = contenders["tconv"]
+        contenders["tconv"] = (lambda: good() * 1.01, note)
+        return contenders
+
+    monkeypatch.setattr(harness, "_gradient_contenders", broken)
+    with pytest.raises(AssertionError, match="differs from torch"):
+        harness.run(["1x1"], threads=1, repeat=1, progress=None, suite="grad")
+
+
+def test_an_unknown_suite_or_a_workload_of_another_suite_is_refused():
+    with pytest.raises(ValueError, match="suite must be one of"):
+        harness.run(suite="backward", progress=None)
+    with pytest.raises(ValueError, match="workload must be one of"):
+        harness.run(["DCGAN"], suite="conv", progress=None)

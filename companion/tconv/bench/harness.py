@@ -1,5 +1,10 @@
 """Time tconv against PyTorch and SciPy on the workloads, in one process, contenders alternating.
 
+Three suites (:data:`~tconv.bench.workloads.SUITES`): ``"transpose"``, the transposed
+convolutions; ``"conv"``, the convolutions; ``"grad"``, the input and weight gradients of both
+(:mod:`tconv.grad`) against PyTorch's autograd computing the same gradient alone (the graph
+built once, ``torch.autograd.grad`` timed).
+
 For every workload: tconv's result is first checked against PyTorch's (or SciPy's), so that a
 wrong fast kernel cannot win; the first call (Numba compilation, or loading its cache) is timed
 apart; then the contenders are called in turn ``repeat`` times (each sample after a short pause and
@@ -29,7 +34,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .threads import set_threads
-from .workloads import WORKLOADS, Workload, by_name
+from .workloads import SUITES, WORKLOADS, Workload, by_name
 
 __all__ = ["run", "machine_info", "sgemm_gflops", "format_table", "geometric_mean"]
 
@@ -96,25 +101,29 @@ def sgemm_gflops(size: int = 2048, repeat: int = 5, dtype=np.float32) -> float:
     return 2 * size ** 3 / _median_time(lambda: a @ b, repeat, 1) / 1e9
 
 
-def _contenders(workload: Workload, x: np.ndarray, w: np.ndarray) -> dict:
+def _contenders(workload: Workload, x: np.ndarray, w: np.ndarray, task: str = "forward"
+                ) -> dict:
     """name -> (zero-argument function, note). tconv first; torch and scipy when installed."""
+    if task != "forward":
+        return _gradient_contenders(workload, x, w, task)
     import tconv
 
-    tconv_function = getattr(tconv, f"conv_transpose{workload.ndim}d")
+    name = workload.function_name
+    tconv_function = getattr(tconv, name)
     kwargs = workload.kwargs()
     contenders = {"tconv": (lambda: tconv_function(x, w, **kwargs), "backend='auto'")}
     torch = _optional("torch")
     if torch is not None:
-        torch_function = getattr(torch.nn.functional, f"conv_transpose{workload.ndim}d")
+        torch_function = getattr(torch.nn.functional, name)
         xt, wt = torch.from_numpy(x), torch.from_numpy(w)
 
         def run_torch():
             with torch.no_grad():
                 return torch_function(xt, wt, **kwargs)
 
-        contenders["torch"] = (run_torch, f"torch.nn.functional.conv_transpose{workload.ndim}d")
+        contenders["torch"] = (run_torch, f"torch.nn.functional.{name}")
     signal = _optional("scipy.signal")
-    if workload.single_channel and workload.ndim == 2 and signal is not None:
+    if workload.transposed and workload.single_channel and workload.ndim == 2 and signal is not None:
         image, kernel = x[0, 0], w[0, 0]
         if workload.stride == 1 and workload.padding == 0 and workload.dilation == 1:
             contenders["scipy"] = (lambda: signal.convolve2d(image, kernel, mode="full"),
@@ -138,6 +147,37 @@ def _contenders(workload: Workload, x: np.ndarray, w: np.ndarray) -> dict:
     return contenders
 
 
+def _gradient_contenders(workload: Workload, x: np.ndarray, w: np.ndarray, task: str) -> dict:
+    """The input or weight gradient of the workload's operator: tconv.grad, and PyTorch's
+    autograd for that gradient alone (only the tensor it is taken for requires grad)."""
+    import tconv
+
+    name, kwargs = workload.function_name, workload.kwargs()
+    g = np.random.default_rng(1).standard_normal(
+        (workload.batch, workload.out_channels, *workload.output_shape)).astype(x.dtype)
+    if task == "input gradient":
+        function = getattr(tconv.grad, f"{name}_input")
+        contenders = {"tconv": (lambda: function(x.shape, w, g, **kwargs),
+                                f"tconv.grad.{name}_input")}
+    else:
+        function = getattr(tconv.grad, f"{name}_weight")
+        contenders = {"tconv": (lambda: function(x, w.shape, g, **kwargs),
+                                f"tconv.grad.{name}_weight")}
+    torch = _optional("torch")
+    if torch is not None:
+        xt, wt, gt = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(g)
+        leaf = xt if task == "input gradient" else wt
+        leaf.requires_grad_(True)
+        y = getattr(torch.nn.functional, name)(xt, wt, **kwargs)
+
+        def run_torch():
+            return torch.autograd.grad(y, leaf, gt, retain_graph=True)[0]
+
+        contenders["torch"] = (run_torch, f"torch.autograd.grad of {name} for the "
+                                          f"{task.split()[0]} alone")
+    return contenders
+
+
 def _as_numpy(result) -> np.ndarray:
     return result.numpy() if hasattr(result, "numpy") else np.asarray(result)
 
@@ -145,7 +185,7 @@ def _as_numpy(result) -> np.ndarray:
 def _check(workload: Workload, contenders: dict, reference_name: str) -> float:
     """Largest difference between tconv and the reference, relative to the reference's scale."""
     mine = _as_numpy(contenders["tconv"][0]())
-    reference = _as_numpy(contenders[reference_name][0]())
+    reference = _as_numpy(contenders[reference_name][0]()).astype(np.float64)
     if reference_name == "scipy":
         mine = mine[0, 0]
     if mine.shape != reference.shape:
@@ -171,12 +211,24 @@ def _extra_memory(function: Callable[[], np.ndarray]) -> tuple[int, int]:
     return peak, result.nbytes
 
 
-def measure(workload: Workload, repeat: int, dtype, sgemm: float | None) -> dict:
-    """Time one workload; return its JSON record."""
-    from tconv.kernels.auto import choose_backend
+def _backend(workload: Workload, task: str) -> str:
+    """The backend ``"auto"`` runs: the operator's, its adjoint's for the input gradient, and
+    im2col + GEMM for the weight gradient."""
+    from tconv.kernels.auto import choose_backend, choose_conv_backend
 
+    if task == "weight gradient":
+        return "gemm"
+    geometry = workload.geometry.adjoint() if task == "input gradient" else workload.geometry
+    trimmed = geometry.trimmed().geometry
+    return choose_backend(trimmed) if geometry.transposed else choose_conv_backend(trimmed)
+
+
+def measure(workload: Workload, repeat: int, dtype, sgemm: float | None,
+            task: str = "forward") -> dict:
+    """Time one workload's ``task`` (``"forward"``, ``"input gradient"`` or ``"weight
+    gradient"``); return its JSON record."""
     x, w = workload.arrays(dtype)
-    contenders = _contenders(workload, x, w)
+    contenders = _contenders(workload, x, w, task)
     start = time.perf_counter()
     contenders["tconv"][0]()
     first_call = time.perf_counter() - start
@@ -198,7 +250,10 @@ def measure(workload: Workload, repeat: int, dtype, sgemm: float | None) -> dict
     peak, out_bytes = _extra_memory(contenders["tconv"][0])
     tconv_time = medians["tconv"]
     record = {
-        "name": workload.name,
+        "name": workload.name if task == "forward" else f"{workload.name}, {task}",
+        "workload": workload.name,
+        "operator": workload.function_name[:-2],
+        "task": task,
         "description": workload.description,
         "input_shape": [workload.batch, workload.in_channels, *workload.spatial],
         "out_channels": workload.out_channels,
@@ -207,7 +262,7 @@ def measure(workload: Workload, repeat: int, dtype, sgemm: float | None) -> dict
         "groups": workload.groups,
         "output_shape": [workload.batch, workload.out_channels, *workload.output_shape],
         "macs": workload.macs,
-        "backend": choose_backend(workload.geometry),
+        "backend": _backend(workload, task),
         "single_channel": workload.single_channel,
         "inner_calls": inner,
         "repeat": repeat,
@@ -222,7 +277,8 @@ def measure(workload: Workload, repeat: int, dtype, sgemm: float | None) -> dict
         "fraction_of_sgemm": (2 * workload.macs / tconv_time / 1e9 / sgemm) if sgemm else None,
         "peak_bytes": peak,
         "output_bytes": out_bytes,
-        "extra_memory_ratio": max(0, peak - out_bytes) / out_bytes,
+        # for the gradients, relative to the forward output's size
+        "extra_memory_ratio": max(0, peak - out_bytes) / (workload.output_numel * dtype.itemsize),
     }
     return record
 
@@ -278,7 +334,8 @@ def format_table(report: dict) -> str:
                  f"dtype {report['settings']['dtype']}")
     lines.append(f"sgemm (numpy 2048^3): {report['sgemm_gflops']:.1f} GFLOP/s")
     if summary.get("layers_geometric_mean_vs_torch") is not None:
-        lines.append(f"layers: geometric mean of torch/tconv = "
+        what = {"conv": "convolutions", "grad": "gradients"}.get(report.get("suite"), "layers")
+        lines.append(f"{what}: geometric mean of torch/tconv = "
                      f"{summary['layers_geometric_mean_vs_torch']:.2f}x "
                      f"(min {summary['layers_min_vs_torch']:.2f}x)")
     if summary.get("single_channel_min_vs_torch") is not None:
@@ -293,13 +350,13 @@ def format_table(report: dict) -> str:
 
 def run(names: Sequence[str] | None = None, threads: int | None = None, repeat: int = 15,
         dtype: str = "float32", json_path: str | None = None,
-        progress: Callable[[str], None] | None = print) -> dict:
+        progress: Callable[[str], None] | None = print, suite: str = "transpose") -> dict:
     """Run the benchmark; return the report (and write it as JSON to ``json_path``).
 
     Parameters
     ----------
     names : sequence of str, optional
-        Workload names (default: all of :data:`~tconv.bench.workloads.WORKLOADS`).
+        Workload names (default: all of the suite's).
     threads : int, optional
         Threads for Numba, NumPy's BLAS and PyTorch alike (default: every CPU).
     repeat : int
@@ -309,8 +366,13 @@ def run(names: Sequence[str] | None = None, threads: int | None = None, repeat: 
         Where to write the report.
     progress : callable, optional
         Receives one line per workload.
+    suite : {'transpose', 'conv', 'grad'}
+        Which operators and tasks to time (:data:`~tconv.bench.workloads.SUITES`).
     """
-    workloads = [by_name(n) for n in names] if names else list(WORKLOADS)
+    if suite not in SUITES:
+        raise ValueError(f"suite must be one of {', '.join(map(repr, SUITES))}, got {suite!r}")
+    available, tasks = SUITES[suite]
+    workloads = [by_name(n, available) for n in names] if names else list(available)
     if dtype not in ("float32", "float64"):
         raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
     if repeat < 1:
@@ -322,12 +384,13 @@ def run(names: Sequence[str] | None = None, threads: int | None = None, repeat: 
         progress(f"sgemm: {sgemm:.1f} GFLOP/s with {threading['threads']} threads")
     records = []
     for workload in workloads:
-        record = measure(workload, repeat, np.dtype(dtype), sgemm)
-        records.append(record)
-        if progress:
-            ratios = ", ".join(f"{k}/tconv {v:.2f}x" for k, v in record["speedup"].items())
-            progress(f"{workload.name}: tconv {_milliseconds(record['seconds']['tconv'])} "
-                     f"({record['backend']}){'; ' + ratios if ratios else ''}")
+        for task in tasks:
+            record = measure(workload, repeat, np.dtype(dtype), sgemm, task)
+            records.append(record)
+            if progress:
+                ratios = ", ".join(f"{k}/tconv {v:.2f}x" for k, v in record["speedup"].items())
+                progress(f"{record['name']}: tconv {_milliseconds(record['seconds']['tconv'])} "
+                         f"({record['backend']}){'; ' + ratios if ratios else ''}")
     layers = [r["speedup"]["torch"] for r in records
               if not r["single_channel"] and "torch" in r["speedup"]]
     singles = [r["speedup"]["torch"] for r in records if r["single_channel"]
@@ -337,6 +400,7 @@ def run(names: Sequence[str] | None = None, threads: int | None = None, repeat: 
     report = {
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine_info(),
+        "suite": suite,
         "settings": {"repeat": repeat, "dtype": dtype, **threading},
         "sgemm_gflops": sgemm,
         "workloads": records,

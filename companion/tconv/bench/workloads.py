@@ -1,5 +1,7 @@
 """The benchmark's workloads: eleven transposed convolutions, from the worked example to a
-DCGAN layer (float32, channels first)."""
+DCGAN layer, and five convolutions, from a ResNet block to a 1-D layer (float32, channels
+first). The gradient suite times the input and weight gradients of the convolutions and of the
+transposed layers (:data:`GRADIENT_WORKLOADS`)."""
 
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ import numpy as np
 
 from ..geometry import ConvGeometry
 
-__all__ = ["Workload", "WORKLOADS", "LAYERS", "by_name"]
+__all__ = ["Workload", "WORKLOADS", "CONV_WORKLOADS", "GRADIENT_WORKLOADS", "LAYERS", "SUITES",
+           "by_name"]
 
 
 @dataclass(frozen=True)
 class Workload:
-    """One transposed convolution to time: shapes and hyper-parameters, as in PyTorch.
+    """One transposed convolution (or, with ``transposed=False``, convolution) to time: shapes
+    and hyper-parameters, as in PyTorch.
 
     Examples
     --------
@@ -36,6 +40,12 @@ class Workload:
     dilation: int = 1
     groups: int = 1
     description: str = ""
+    transposed: bool = True
+
+    @property
+    def function_name(self) -> str:
+        """``conv_transpose{ndim}d`` or ``conv{ndim}d``."""
+        return f"conv_transpose{self.ndim}d" if self.transposed else f"conv{self.ndim}d"
 
     @property
     def ndim(self) -> int:
@@ -50,6 +60,11 @@ class Workload:
     @functools.cached_property
     def geometry(self) -> ConvGeometry:
         """The operator of one sample."""
+        if not self.transposed:
+            weight = (self.out_channels, self.in_channels // self.groups) + \
+                (self.kernel,) * self.ndim
+            return ConvGeometry.for_conv(weight, (self.in_channels, *self.spatial), self.stride,
+                                         self.padding, self.dilation, self.groups)
         weight = (self.in_channels, self.out_channels // self.groups) + (self.kernel,) * self.ndim
         return ConvGeometry.for_conv_transpose(weight, (self.in_channels, *self.spatial),
                                                self.stride, self.padding, self.output_padding,
@@ -71,12 +86,15 @@ class Workload:
         return self.batch * self.geometry.output_numel
 
     def kwargs(self) -> dict:
-        """Keyword arguments of ``conv_transpose{ndim}d`` (tconv and PyTorch alike)."""
+        """Keyword arguments of :attr:`function_name` (tconv and PyTorch alike)."""
+        if not self.transposed:
+            return dict(stride=self.stride, padding=self.padding, dilation=self.dilation,
+                        groups=self.groups)
         return dict(stride=self.stride, padding=self.padding, output_padding=self.output_padding,
                     groups=self.groups, dilation=self.dilation)
 
     def arrays(self, dtype=np.float32, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """A random input ``(N, C_in, *spatial)`` and weight ``(C_in, C_out/groups, *k)``."""
+        """A random input ``(N, C_in, *spatial)`` and weight (of the geometry's weight shape)."""
         rng = np.random.default_rng(seed)
         x = rng.standard_normal((self.batch, self.in_channels) + self.spatial).astype(dtype)
         w = rng.standard_normal(self.geometry.weight_shape).astype(dtype)
@@ -100,17 +118,44 @@ WORKLOADS = (
 #: Workloads with several channels (the layers); the others are single-channel images.
 LAYERS = tuple(w.name for w in WORKLOADS if not w.single_channel)
 
+#: The convolutions: a discriminator layer, a ResNet block, a 1x1 projection, an RGB stem, 1-D.
+CONV_WORKLOADS = (
+    Workload("discriminator", 16, 128, (32, 32), 256, 4, 2, 1, transposed=False,
+             description="DCGAN discriminator layer"),
+    Workload("resnet 3x3", 4, 64, (56, 56), 64, 3, 1, 1, transposed=False,
+             description="ResNet basic block"),
+    Workload("1x1", 8, 256, (28, 28), 64, 1, transposed=False,
+             description="bottleneck projection"),
+    Workload("stem", 4, 3, (128, 128), 64, 7, 2, 3, transposed=False,
+             description="RGB stem, k7 s2"),
+    Workload("conv 1D", 4, 128, (4096,), 128, 3, 1, 1, transposed=False,
+             description="1-D layer"),
+)
 
-def by_name(name: str) -> Workload:
-    """The workload called ``name`` (a ``ValueError`` lists the names otherwise).
+#: The gradient suite's operators: the convolutions and the transposed layers.
+GRADIENT_WORKLOADS = CONV_WORKLOADS + tuple(w for w in WORKLOADS if w.name in LAYERS)
+
+#: Each suite's workloads and what it times of them: ``"forward"``, or both gradients.
+SUITES = {
+    "transpose": (WORKLOADS, ("forward",)),
+    "conv": (CONV_WORKLOADS, ("forward",)),
+    "grad": (GRADIENT_WORKLOADS, ("input gradient", "weight gradient")),
+}
+
+
+def by_name(name: str, workloads: tuple[Workload, ...] = WORKLOADS) -> Workload:
+    """The workload of ``workloads`` called ``name`` (a ``ValueError`` lists the names
+    otherwise).
 
     Examples
     --------
     >>> by_name("DCGAN").out_channels
     128
+    >>> by_name("stem", CONV_WORKLOADS).stride
+    2
     """
-    for workload in WORKLOADS:
+    for workload in workloads:
         if workload.name == name:
             return workload
-    raise ValueError(f"workload must be one of {', '.join(repr(w.name) for w in WORKLOADS)}, "
+    raise ValueError(f"workload must be one of {', '.join(repr(w.name) for w in workloads)}, "
                      f"got {name!r}")
