@@ -63,6 +63,22 @@ def test_speedup_chart_without_torch_shows_scipy_only():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["scipy time / tconv time"]
 
 
+def test_speedup_chart_leaves_room_for_its_labels_and_names_its_contenders():
+    report = _report()
+    ax = bench_figures.speedup_chart(report)
+    largest = max(v for r in report["workloads"] for v in r["speedup"].values())
+    smallest = min(v for r in report["workloads"] for v in r["speedup"].values())
+    low, high = ax.get_xlim()
+    assert low < smallest and high > 1.5 * largest  # the "5.0x" label beside the bar fits
+    assert ax.get_title() == "tconv's backend='auto' against PyTorch and SciPy, same threads"
+    assert bench_figures.speedup_chart(_report(with_torch=False)).get_title().endswith(
+        "against SciPy, same threads")
+    assert bench_figures.speedup_chart(report, title="Gradients").get_title() == "Gradients"
+    plt.gcf().canvas.draw()
+    ticks = [t.get_text() for t in ax.get_xticklabels() + ax.get_xticklabels(minor=True)]
+    assert "1x" in ticks and "0.5x" in ticks  # plain numbers, not powers of ten
+
+
 def test_gflops_chart_draws_layers_and_the_sgemm_line():
     report = _report()
     ax = bench_figures.gflops_chart(report)
@@ -100,3 +116,19 @@ def test_the_stored_book_report_loads():
         pytest.skip("no stored report")
     report = bench_figures.load_report(path)
     assert {r["name"] for r in report["workloads"]} >= {"worked example", "DCGAN", "depthwise"}
+
+
+@pytest.mark.parametrize("name, suite, tasks", [
+    ("bench-conv-cpu.json", "conv", {"forward"}),
+    ("bench-grad-cpu.json", "grad", {"input gradient", "weight gradient"}),
+])
+def test_the_stored_convolution_and_gradient_reports_load(name, suite, tasks):
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "book" / "data" / name
+    if not path.exists():
+        pytest.skip("no stored report")
+    report = bench_figures.load_report(path)
+    assert report["suite"] == suite
+    assert {r["task"] for r in report["workloads"]} == tasks
+    assert all(r["checked_against"] == "torch" for r in report["workloads"])
