@@ -189,14 +189,21 @@ class ConvGeometry:
             stride=self.stride,
             padding=self.padding,
             padding_end=tuple(f - b - n for f, b, n in
-                              zip(self._exact_full_shape(), self.padding, self.large_shape)),
+                              zip(self.reach_shape, self.padding, self.large_shape)),
             dilation=self.dilation,
             groups=self.groups,
         )
 
-    def _exact_full_shape(self) -> tuple[int, ...]:
-        # The full extent the small grid reaches, (n - 1) * s + d * (k - 1) + 1: a convolution's
-        # padded input may exceed it by up to stride - 1 elements that no window reads.
+    @functools.cached_property
+    def reach_shape(self) -> tuple[int, ...]:
+        """The extent of the padded large grid that the small grid reaches,
+        ``(n - 1) * s + d * (k - 1) + 1`` per axis: the transposed convolution's full output;
+        a convolution's padded input may exceed it by up to ``stride - 1`` elements that no
+        window reads.
+
+        >>> ConvGeometry.for_conv((1, 1, 3), (1, 6), stride=2).reach_shape   # the 6th: unread
+        (5,)
+        """
         return tuple(arithmetic.conv_transpose_size(n, k, s, 0, 0, d) for n, k, s, d in
                      zip(self.small_shape, self.kernel_size, self.stride, self.dilation))
 

@@ -74,8 +74,7 @@ def padded(geometry: ConvGeometry, large: np.ndarray) -> np.ndarray:
     >>> padded(g, np.array([[1.0, 2.0, 3.0]]))
     array([[0., 1., 2., 3., 0., 0.]])
     """
-    reach = tuple((n - 1) * s + d * (k - 1) + 1 for n, k, s, d in zip(
-        geometry.small_shape, geometry.kernel_size, geometry.stride, geometry.dilation))
+    reach = geometry.reach_shape
     if reach == geometry.large_shape and not any(geometry.padding):
         return large
     out = np.zeros(large.shape[:1] + reach, dtype=large.dtype)
