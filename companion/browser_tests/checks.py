@@ -15,7 +15,14 @@ network and MathJax to settle, and reports:
   do not change their frame: each ``input[type=range]`` is moved with the keyboard (a real
   user event; a hidden slider by an ``input`` event), the ``img.tconv-frame`` must show a new ``data:image/png`` picture that decodes,
   and setting the slider back (value + an ``input`` event, the contract's event) must bring
-  back the first picture.
+  back the first picture;
+- words the book must not use (`FORBIDDEN_WORDS`), anywhere in the page's text, hidden
+  solutions included;
+- code blocks, outputs, display formulas and tables wider than their box at 1280x900 (a
+  reader would have to scroll sideways to see the end of a line), with every collapsed block
+  opened first;
+- with ``require_figure``: a page that shows no figure (an image at least `FIGURE_MIN_WIDTH`
+  pixels wide in the page's article).
 
 It also takes a full-page screenshot, and one of each player after its slider moved.
 """
@@ -35,6 +42,14 @@ FRAME_TIMEOUT_MS = 5_000
 
 VIEWPORT = {"width": 1280, "height": 900}
 PNG_DATA_URI = "data:image/png;base64,"
+
+# Words no page may use, and what to say instead. "Seed" was the project's own name for the
+# worked example, which a reader was never told.
+FORBIDDEN_WORDS = {"seed": "say 'the worked example' (or, for random numbers, 'generator')"}
+# An image this wide (in CSS pixels, as shown) counts as a figure; icons and logos do not.
+FIGURE_MIN_WIDTH = 200
+# Sideways overflow of under this many pixels is rounding, not a clipped line.
+OVERFLOW_SLACK_PX = 2
 
 _IMAGES_JS = """async (timeoutMs) => {
   const settle = (img) => new Promise((done) => {
@@ -82,6 +97,59 @@ _SET_SLIDER_JS = """(s, value) => {
   s.dispatchEvent(new Event('input', {bubbles: true}));
 }"""
 
+# The page's text nodes outside <script>/<style>, hidden ones included (collapsed solutions).
+_PAGE_TEXT_JS = """() => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const parts = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.parentElement.closest('script, style, noscript')) { parts.push(node.nodeValue); }
+  }
+  return parts.join(' ');
+}"""
+
+# Opens every collapsed block, then lists the boxes whose content is wider than the box (it
+# scrolls sideways) or that reach past the right edge of the article.
+_OVERFLOW_JS = """(slack) => {
+  for (const d of document.querySelectorAll('details')) { d.open = true; }
+  for (const t of document.querySelectorAll('.toggle-hidden')) {
+    t.classList.remove('toggle-hidden');
+  }
+  const root = document.querySelector('article') || document.querySelector('main')
+               || document.body;
+  const edge = root.getBoundingClientRect().right;
+  const kinds = [
+    ['pre', 'code or output'],
+    ['mjx-container[display="true"]', 'formula'],
+    ['div.math', 'formula'],
+    ['.pst-scrollable-table-container', 'table'],
+    ['table', 'table'],
+  ];
+  const found = [];
+  const seen = new Set();
+  for (const [selector, kind] of kinds) {
+    for (const el of root.querySelectorAll(selector)) {
+      const box = el.getBoundingClientRect();
+      if (box.width === 0 || seen.has(el)) { continue; }
+      seen.add(el);
+      const inside = el.scrollWidth - el.clientWidth;
+      const past = box.right - edge;
+      const over = Math.max(inside, past);
+      if (over > slack) {
+        const text = (el.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 70);
+        found.push({kind, over: Math.round(over), text});
+      }
+    }
+  }
+  return found;
+}"""
+
+_FIGURES_JS = """(minWidth) => {
+  const root = document.querySelector('article') || document.querySelector('main')
+               || document.body;
+  return [...root.querySelectorAll('img')].filter(
+    (img) => img.naturalWidth > 0 && img.getBoundingClientRect().width >= minWidth).length;
+}"""
+
 _DECODED_WIDTH_JS = "(img) => img.decode().then(() => img.naturalWidth, () => 0)"
 
 
@@ -124,7 +192,7 @@ def _short(url: str) -> str:
 
 
 def check_page(browser, origin: str, relative: str, *, screenshot_dir: Path | None = None,
-               require_player: bool = False,
+               require_player: bool = False, require_figure: bool = False,
                mathjax_timeout_ms: int = MATHJAX_TIMEOUT_MS) -> PageReport:
     """Open ``origin/relative`` in a fresh browser context and report its problems.
 
@@ -140,6 +208,8 @@ def check_page(browser, origin: str, relative: str, *, screenshot_dir: Path | No
         Where to write ``<page>.png`` (full page) and ``<page>--player<i>.png``.
     require_player : bool
         Report a problem when the page has no ``div.tconv-player`` (the explorer page).
+    require_figure : bool
+        Report a problem when the page shows no figure (every chapter must).
     mathjax_timeout_ms : int
         How long to wait for MathJax to start on a page with ``.math`` elements.
     """
@@ -153,10 +223,14 @@ def check_page(browser, origin: str, relative: str, *, screenshot_dir: Path | No
         page.wait_for_load_state("networkidle", timeout=LOAD_TIMEOUT_MS)
         _check_math(page, report, mathjax_timeout_ms)
         _check_images(page, report)
+        _check_words(page, report)
+        if require_figure:
+            _check_figure(page, report)
         if screenshot_dir is not None:
             path = screenshot_dir / f"{screenshot_name(relative)}.png"
             page.screenshot(path=str(path), full_page=True)
             report.screenshots.append(path)
+        _check_overflow(page, report)
         _check_players(page, report, screenshot_dir, screenshot_name(relative))
         if require_player and not report.players:
             report.problems.append(
@@ -247,6 +321,28 @@ def _check_images(page, report: PageReport) -> None:
     report.images = state["total"]
     for src in state["broken"]:
         report.problems.append(f"broken image (naturalWidth 0): {_short(src)}")
+
+
+def _check_words(page, report: PageReport) -> None:
+    text = page.evaluate(_PAGE_TEXT_JS)
+    for word, instead in FORBIDDEN_WORDS.items():
+        hits = [m.start() for m in re.finditer(rf"\b{word}", text, flags=re.IGNORECASE)]
+        if hits:
+            where = text[max(0, hits[0] - 40):hits[0] + 40].replace("\n", " ")
+            report.problems.append(f"the word {word!r} appears {len(hits)} time(s), e.g. in "
+                                   f"{where!r}: {instead}")
+
+
+def _check_figure(page, report: PageReport) -> None:
+    if page.evaluate(_FIGURES_JS, FIGURE_MIN_WIDTH) == 0:
+        report.problems.append(f"no figure: a chapter must show at least one image "
+                               f"{FIGURE_MIN_WIDTH} px wide or more")
+
+
+def _check_overflow(page, report: PageReport) -> None:
+    for box in page.evaluate(_OVERFLOW_JS, OVERFLOW_SLACK_PX):
+        report.problems.append(f"{box['kind']} wider than its box by {box['over']} px at "
+                               f"{VIEWPORT['width']}x{VIEWPORT['height']}: {box['text']!r}")
 
 
 def _check_players(page, report: PageReport, screenshot_dir: Path | None, stem: str) -> None:

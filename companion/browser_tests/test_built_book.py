@@ -8,6 +8,9 @@ build (index, search, genindex): a reader reaches them all. What fails a page is
 
 from __future__ import annotations
 
+import re
+from html.parser import HTMLParser
+
 import pytest
 
 from browser_tests.checks import LOAD_TIMEOUT_MS, VIEWPORT, check_page
@@ -15,6 +18,11 @@ from browser_tests.conftest import HTML_DIR, TOC_FILE, toc_listed_pages
 
 # The chapter whose static page must let a reader vary stride and padding (issue 3).
 EXPLORER = "book/explorer.html"
+# Reference pages, which need no figure; every other page the TOC lists is a chapter.
+REFERENCE_PAGES = {"book/api.html", "book/bibliography.html"}
+# A call of PyTorch's transposed convolution, functional or layer, in a code cell.
+TORCH_TRANSPOSED = re.compile(r"\b(F|functional|nn)\.(conv_transpose[123]d|ConvTranspose[123]d)\(")
+TCONV_TRANSPOSED = re.compile(r"\btconv\.conv_transpose[123]d\(")
 
 
 def test_the_toc_pages_are_built():
@@ -32,8 +40,9 @@ def test_page(book_page, request):
     browser = request.getfixturevalue("chromium_browser")
     server = request.getfixturevalue("book_server")
     shots = request.getfixturevalue("screenshot_dir")
+    chapter = book_page in toc_listed_pages() and book_page not in REFERENCE_PAGES
     report = check_page(browser, server.origin, book_page, screenshot_dir=shots,
-                        require_player=book_page == EXPLORER)
+                        require_player=book_page == EXPLORER, require_figure=chapter)
     if report.problems:
         pytest.fail(report.summary(), pytrace=False)
 
@@ -56,3 +65,55 @@ def test_search_finds_the_introduction(chromium_browser, book_server):
     finally:
         context.close()
     assert any(link.split("#")[0].endswith("book/intro.html") for link in links), links
+
+
+class _CodeCells(HTMLParser):
+    """The text of a built page's code cells (``div.cell_input``), one string per cell."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[str] = []
+        self._depth = 0  # <div> nesting inside the current code cell; 0 outside
+
+    def handle_starttag(self, tag, attrs):
+        if tag != "div":
+            return
+        if self._depth:
+            self._depth += 1
+        elif "cell_input" in (dict(attrs).get("class") or "").split():
+            self._depth = 1
+            self.cells.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "div" and self._depth:
+            self._depth -= 1
+
+    def handle_data(self, data):
+        if self._depth:
+            self.cells[-1] += data
+
+
+def code_cells(html: str) -> list[str]:
+    parser = _CodeCells()
+    parser.feed(html)
+    return parser.cells
+
+
+def test_code_cells_are_read_from_the_built_html():
+    html = ('<div class="cell docutils"><div class="cell_input docutils"><div class="highlight">'
+            '<pre><span>y</span> = F.conv_transpose2d(x)</pre></div></div>'
+            '<div class="cell_output"><pre>tconv.conv_transpose2d(</pre></div></div>')
+    assert code_cells(html) == ["y = F.conv_transpose2d(x)"]
+
+
+def test_a_chapter_calls_pytorch_next_to_tconv():
+    """Some chapter's code calls PyTorch's transposed convolution and tconv's on one page."""
+    pages = [page for page in toc_listed_pages() if (HTML_DIR / page).is_file()]
+    found = []
+    for page in pages:
+        code = "\n".join(code_cells((HTML_DIR / page).read_text(encoding="utf-8")))
+        if TORCH_TRANSPOSED.search(code) and TCONV_TRANSPOSED.search(code):
+            found.append(page)
+    assert found, (f"no chapter among {len(pages)} built pages has code that calls both "
+                   "PyTorch's transposed convolution (F.conv_transpose2d or "
+                   "nn.ConvTranspose2d) and tconv.conv_transpose2d")

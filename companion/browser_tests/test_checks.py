@@ -170,3 +170,41 @@ def test_a_hidden_player_is_checked_too(chromium_browser, tmp_path):
     bad = page(f"<div style='display:none'>{player_block(listen=False)}</div>")
     only(serve_and_check(chromium_browser, tmp_path, bad).problems,
          "(input event) did not change the frame")
+
+
+# --- what a reader sees: words, widths, figures --------------------------------------------
+
+def test_a_forbidden_word_fails_even_in_a_hidden_solution(chromium_browser, tmp_path):
+    html = page("<article><p>The worked example.</p><details><summary>Solution</summary>"
+                "<p>As in the Seed document.</p></details></article>")
+    report = serve_and_check(chromium_browser, tmp_path, html)
+    only(report.problems, "the word 'seed' appears 1 time(s)")
+
+
+def test_a_line_wider_than_its_box_fails(chromium_browser, tmp_path):
+    long_line = "x = " + " + ".join(["1"] * 200)
+    html = page("<article style='width: 600px'>"
+                f"<pre style='overflow: auto'>{long_line}</pre>"
+                "<pre style='overflow: auto'>short = 1</pre>"
+                "<table><tr>" + "<td>wide cell</td>" * 80 + "</tr></table></article>")
+    report = serve_and_check(chromium_browser, tmp_path, html)
+    only(report.problems, "code or output wider than its box", "table wider than its box")
+    assert len(report.problems) == 2 and "x = 1 + 1" in report.problems[0]
+
+
+def test_a_wide_line_in_a_collapsed_block_fails_too(chromium_browser, tmp_path):
+    html = page("<article style='width: 600px'><details><summary>Code</summary>"
+                f"<pre style='overflow: auto'>{'y' * 400}</pre></details></article>")
+    report = serve_and_check(chromium_browser, tmp_path, html)
+    only(report.problems, "code or output wider than its box")
+
+
+def test_a_chapter_without_a_figure_fails(chromium_browser, tmp_path):
+    (tmp_path / "icon.png").write_bytes(png(16, 16, (9, 9, 9)))
+    (tmp_path / "figure.png").write_bytes(png(400, 300, (9, 99, 9)))
+    text_only = page("<article><p>Words.</p><img src='icon.png' alt='icon'></article>")
+    report = serve_and_check(chromium_browser, tmp_path, text_only, require_figure=True)
+    only(report.problems, "no figure")
+    with_figure = page("<article><img src='figure.png' alt='a figure'></article>")
+    report = serve_and_check(chromium_browser, tmp_path, with_figure, require_figure=True)
+    assert report.problems == []
