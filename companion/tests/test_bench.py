@@ -98,6 +98,22 @@ def test_the_table_is_readable_text(tiny_report):
     assert "sgemm" in table and report["machine"]["cpu"] in table
 
 
+def test_the_table_shows_the_columns_asked_for(tiny_report):
+    report, _ = tiny_report
+    table = harness.format_table(report, columns=("workload", "torch/tconv", "% sgemm"))
+    lines = table.splitlines()
+    assert lines[0].split() == ["workload", "torch/tconv", "%", "sgemm"]
+    row = next(line for line in lines if line.startswith("1ch-64 "))
+    record = next(r for r in report["workloads"] if r["name"] == "1ch-64")
+    assert row.split()[1] == f"{record['speedup']['torch']:.2f}x" or "n/a" in row
+    # The notes below the table are wrapped to fit a chapter's box.
+    notes = lines[lines.index("") + 1:]
+    assert notes and all(len(line) <= harness.NOTES_WIDTH for line in notes)
+    for bad in ((), ("workload", "speed")):
+        with pytest.raises(ValueError, match="columns must be a non-empty selection"):
+            harness.format_table(report, columns=bad)
+
+
 def test_torch_and_scipy_are_optional(monkeypatch):
     """Without them, tconv is still timed and their columns read n/a."""
     real = harness._optional

@@ -27,6 +27,7 @@ import math
 import os
 import platform
 import statistics
+import textwrap
 import time
 import tracemalloc
 from typing import Callable, Sequence
@@ -307,44 +308,67 @@ def _ratio(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}x"
 
 
-def format_table(report: dict) -> str:
-    """The report as a readable text table (one row per workload, then a summary)."""
-    header = ("workload", "backend", "tconv", "torch", "torch/tconv", "scipy", "scipy/tconv",
-              "GFLOP/s", "% sgemm", "extra mem", "1st call")
-    rows = [header]
+TABLE_COLUMNS = ("workload", "backend", "tconv", "torch", "torch/tconv", "scipy",
+                 "scipy/tconv", "GFLOP/s", "% sgemm", "extra mem", "1st call")
+# A line of the table's notes is wrapped at this width (the table itself is not).
+NOTES_WIDTH = 76
+
+
+def format_table(report: dict, columns: Sequence[str] = TABLE_COLUMNS) -> str:
+    """The report as a readable text table (one row per workload, then notes).
+
+    Parameters
+    ----------
+    report : dict
+        A report of `run`, or one read back from its JSON.
+    columns : sequence of str
+        The columns to show, in order, from `TABLE_COLUMNS` (all of them by default). A
+        chapter shows a few, so that each line fits its box.
+    """
+    unknown = [c for c in columns if c not in TABLE_COLUMNS]
+    if unknown or not columns:
+        raise ValueError(f"columns must be a non-empty selection of {TABLE_COLUMNS}, "
+                         f"got {tuple(columns)!r}")
+    rows = [tuple(columns)]
     for r in report["workloads"]:
         fraction = r["fraction_of_sgemm"]
-        rows.append((
+        cells = dict(zip(TABLE_COLUMNS, (
             r["name"], r["backend"], _milliseconds(r["seconds"]["tconv"]),
             _milliseconds(r["seconds"].get("torch")), _ratio(r["speedup"].get("torch")),
             _milliseconds(r["seconds"].get("scipy")), _ratio(r["speedup"].get("scipy")),
             f"{r['gflops']['tconv']:.1f}",
             "n/a" if fraction is None else f"{100 * fraction:.0f}%",
             f"{r['extra_memory_ratio']:.2f}x out", f"{r['first_call_seconds']:.2f} s",
-        ))
+        )))
+        rows.append(tuple(cells[c] for c in columns))
+    header = rows[0]
+    text_columns = {"workload", "backend"}  # left-aligned; numbers are right-aligned
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.rjust(width) if i > 1 else cell.ljust(width)
-                       for i, (cell, width) in enumerate(zip(row, widths))) for row in rows]
+    lines = ["  ".join(cell.ljust(width) if name in text_columns else cell.rjust(width)
+                       for name, cell, width in zip(header, row, widths)) for row in rows]
     lines.insert(1, "-" * len(lines[0]))
     summary = report["summary"]
     machine = report["machine"]
-    lines.append("")
-    lines.append(f"machine: {machine['cpu']}, {machine['logical_cpus']} logical CPUs; "
+    notes = []
+    notes.append(f"machine: {machine['cpu']}, {machine['logical_cpus']} logical CPUs; "
                  f"threads for every contender: {report['settings']['threads']}; "
                  f"dtype {report['settings']['dtype']}")
-    lines.append(f"sgemm (numpy 2048^3): {report['sgemm_gflops']:.1f} GFLOP/s")
+    notes.append(f"sgemm (numpy 2048^3): {report['sgemm_gflops']:.1f} GFLOP/s")
     if summary.get("layers_geometric_mean_vs_torch") is not None:
         what = {"conv": "convolutions", "grad": "gradients"}.get(report.get("suite"), "layers")
-        lines.append(f"{what}: geometric mean of torch/tconv = "
+        notes.append(f"{what}: geometric mean of torch/tconv = "
                      f"{summary['layers_geometric_mean_vs_torch']:.2f}x "
                      f"(min {summary['layers_min_vs_torch']:.2f}x)")
     if summary.get("single_channel_min_vs_torch") is not None:
-        lines.append(f"single-channel (1ch-*): min torch/tconv = "
+        notes.append(f"single-channel (1ch-*): min torch/tconv = "
                      f"{summary['single_channel_min_vs_torch']:.2f}x")
     if summary.get("worked_example_vs_torch") is not None:
-        lines.append(f"worked example: torch/tconv = {summary['worked_example_vs_torch']:.2f}x")
-    lines.append("extra mem: peak memory traced during one tconv call beyond its output, "
+        notes.append(f"worked example: torch/tconv = {summary['worked_example_vs_torch']:.2f}x")
+    notes.append("extra mem: peak memory traced during one tconv call beyond its output, "
                  "relative to the output's size")
+    lines.append("")
+    lines += [wrapped for note in notes
+              for wrapped in textwrap.wrap(note, NOTES_WIDTH, subsequent_indent="  ")]
     return "\n".join(lines)
 
 

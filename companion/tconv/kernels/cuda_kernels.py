@@ -36,14 +36,15 @@ __all__ = ["gather", "scatter", "fill_bias", "copy_window", "cast", "KERNELS"]
 
 @cuda.jit
 def gather(x, w, bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
-    """``out[n, co, od, oh, ow] = bias[co] + sum of the inputs whose stamps reach it``."""
+    """``out[n, co, od, oh, ow]``: ``bias[co]`` + the stamps reaching it."""
     n_batch, c_in, depth, height, width = x.shape
     c_out_group, kd, kh, kw = w.shape[1], w.shape[2], w.shape[3], w.shape[4]
-    c_out, od_size, oh_size, ow_size = out.shape[1], out.shape[2], out.shape[3], out.shape[4]
+    c_out = out.shape[1]
+    od_size, oh_size, ow_size = out.shape[2], out.shape[3], out.shape[4]
     c_in_group = c_in // groups
     total = n_batch * c_out * od_size * oh_size * ow_size
     for index in range(cuda.grid(1), total, cuda.gridsize(1)):
-        # Unravel the flat index in C order: consecutive threads get consecutive ow.
+        # Unravel the flat index in C order (next thread: next ow).
         ow = index % ow_size
         rest = index // ow_size
         oh = rest % oh_size
@@ -78,7 +79,7 @@ def gather(x, w, bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
 
 @cuda.jit
 def scatter(x, w, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
-    """Add ``x[n, ci, i, j, k] * w[ci, :, ...]`` into ``out`` at stride times its position."""
+    """Add ``x[n, ci, i, j, k] * w[ci, :, ...]`` into ``out`` (the stamp)."""
     n_batch, c_in, depth, height, width = x.shape
     c_out_group, kd, kh, kw = w.shape[1], w.shape[2], w.shape[3], w.shape[4]
     od_size, oh_size, ow_size = out.shape[2], out.shape[3], out.shape[4]
@@ -94,7 +95,8 @@ def scatter(x, w, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
         ci = rest % c_in
         n = rest // c_in
         value = x[n, ci, i, j, k]
-        co_first = (ci // c_in_group) * c_out_group  # first output channel of ci's group
+        # The first output channel of ci's group.
+        co_first = (ci // c_in_group) * c_out_group
         for a in range(kd):
             od = i * sd - pd + a * dd
             if od < 0 or od >= od_size:
@@ -108,8 +110,10 @@ def scatter(x, w, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
                     if ow < 0 or ow >= ow_size:
                         continue
                     for co_local in range(c_out_group):
-                        # Other threads add into the same element: only an atomic add is safe.
-                        cuda.atomic.add(out, (n, co_first + co_local, od, oh, ow),
+                        # Other threads add into the same element:
+                        # only an atomic add is safe.
+                        co = co_first + co_local
+                        cuda.atomic.add(out, (n, co, od, oh, ow),
                                         value * w[ci, co_local, a, b, c])
 
 
