@@ -6,12 +6,12 @@
                             strict), the book build, then the built book in headless Chromium
 
 Both create a virtual environment in .venv (if it is missing) and install requirements.txt
-into it; the install is skipped when nothing it depends on has changed since the last one.
-`test` also installs, as tools for the tests only (tconv never needs them): PyTorch
-(torch==2.13.0, CPU), a reference for the package tests (skip with `--no-torch` or
-TCONV_NO_TORCH=1); the `playwright` Python package, and Debian's `chromium` when it is missing
-and this runs as root with apt-get (as on CI), for the browser test of the built book (skip
-with `--no-browser` or TCONV_NO_BROWSER=1). Without chromium and without a way to install it,
+into it (PyTorch included: a chapter runs it next to tconv); the install is skipped when
+nothing it depends on has changed since the last one. `test` also installs, as tools for the
+tests only (tconv never needs them): ONNX, a reference for the padding tests (skip with
+`--no-onnx` or TCONV_NO_ONNX=1); the `playwright` Python package, and Debian's `chromium`
+when it is missing and this runs as root with apt-get (as on CI), for the browser test of the
+built book (skip with `--no-browser` or TCONV_NO_BROWSER=1). Without chromium and without a way to install it,
 the browser step says so and is skipped.
 
 Standard library only; Python 3.10 or newer.
@@ -37,7 +37,6 @@ VENV_PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / "dev-install-stamp.json"
 REQUIREMENTS = ROOT / "requirements.txt"
 STAMPED_FILES = (REQUIREMENTS, ROOT / "companion" / "pyproject.toml")
-TORCH = "torch==2.13.0"  # the CPU build of this version is what pip finds on our machines
 # ONNX's reference evaluator (NumPy): an outside reference for the padding tests.
 ONNX = "onnx==1.23.2"
 HTML_DIR = ROOT / "_build" / "html"
@@ -154,7 +153,7 @@ def ensure_requirements() -> None:
     if code != 0:
         raise Failure(f"`pip install -r requirements.txt` failed (exit {code}); see pip's "
                       "message above. It needs network access to PyPI.", code)
-    # A new requirements install invalidates what was recorded about torch.
+    # A new requirements install invalidates what was recorded about the test tools.
     write_stamp({"requirements": wanted})
     say(f"requirements installed ({time.perf_counter() - start:.1f} s)")
 
@@ -174,13 +173,6 @@ def ensure_test_tool(key: str, requirement: str, purpose: str, if_it_fails: str)
     stamp[key] = requirement
     write_stamp(stamp)
     say(f"{requirement} installed ({time.perf_counter() - start:.1f} s)")
-
-
-def ensure_torch() -> None:
-    ensure_test_tool(
-        "torch", TORCH, "CPU; a reference for the tests only, not a tconv dependency",
-        "PyTorch is only a reference for some tests: run `python3 dev.py test --no-torch` (or "
-        "set TCONV_NO_TORCH=1) to test without it; the tests that need it are then skipped.")
 
 
 def ensure_onnx() -> None:
@@ -349,12 +341,6 @@ def cmd_book(args: argparse.Namespace) -> None:
 
 def cmd_test(args: argparse.Namespace) -> None:
     ensure_requirements()
-    no_torch = args.no_torch or os.environ.get("TCONV_NO_TORCH", "") == "1"
-    if no_torch:
-        say("not installing PyTorch (--no-torch or TCONV_NO_TORCH=1): "
-            "the comparisons with it are skipped unless .venv already has it")
-    else:
-        ensure_torch()
     if args.no_onnx or os.environ.get("TCONV_NO_ONNX", "") == "1":
         say("not installing ONNX (--no-onnx or TCONV_NO_ONNX=1): "
             "the comparisons with it are skipped unless .venv already has it")
@@ -383,8 +369,6 @@ def main(argv: list[str] | None = None) -> int:
     p_test = sub.add_parser(
         "test", help="package tests, CUDA tests, notebooks (nbval, strict), the book build, "
                      "then the built book in headless chromium")
-    p_test.add_argument("--no-torch", action="store_true",
-                        help=f"do not install {TORCH} (same as TCONV_NO_TORCH=1)")
     p_test.add_argument("--no-onnx", action="store_true",
                         help=f"do not install {ONNX} (same as TCONV_NO_ONNX=1)")
     p_test.add_argument("--no-browser", action="store_true",

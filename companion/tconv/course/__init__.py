@@ -6,6 +6,7 @@ ipywidgets for the live explorers): ``pip install "tconv[course]"``. One idea pe
 - :mod:`~tconv.course.worked_example`: the 3x3 kernel on a 4x4 image, its matrices as data.
 - :mod:`~tconv.course.single_channel`: convolution, transposed convolution and zero insertion
   on plain 2-D arrays, one kernel tap at a time.
+- :mod:`~tconv.course.channels`: a layer with channels as one stamp per channel pair.
 - :mod:`~tconv.course.relationships`: Dumoulin & Visin's size relationships, as data.
 - :mod:`~tconv.course.steps`: the scatter and gather computations, one step at a time.
 - :mod:`~tconv.course.figures`: matrix heat maps, value grids and the other static figures.
