@@ -15,7 +15,8 @@ Examples
 --------
 >>> import numpy as np, tconv
 >>> K = np.arange(1, 10).reshape(3, 3)
->>> tconv.conv_matrix(K, (4, 4)).shape                 # the worked example's 4x16 matrix A
+>>> # the worked example's 4x16 matrix A
+>>> tconv.conv_matrix(K, (4, 4)).shape
 (4, 16)
 >>> x = np.ones((1, 1, 2, 2))
 >>> tconv.conv_transpose2d(x, K[None, None].astype(float)).shape

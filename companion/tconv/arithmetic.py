@@ -8,7 +8,7 @@ relationships of Dumoulin & Visin, *A guide to convolution arithmetic for deep l
 .. math::
 
     o_\\text{conv} = \\left\\lfloor \\frac{i + 2p - d(k - 1) - 1}{s} \\right\\rfloor + 1,
-    \\qquad
+
     o_\\text{transposed} = (i - 1)s - 2p + d(k - 1) + a + 1.
 
 With zeros ``b`` before and ``e`` after the input (a ``(begin, end)`` pair, see
@@ -102,11 +102,13 @@ def conv_output_size(
 
     Examples
     --------
-    >>> conv_output_size(4, 3)          # the worked example: a 4x4 image, a 3x3 kernel
+    >>> # the worked example: a 4x4 image, a 3x3 kernel
+    >>> conv_output_size(4, 3)
     2
     >>> conv_output_size((5, 7), 3, stride=2, padding=1)
     (3, 4)
-    >>> conv_output_size(6, 3, stride=2, padding=((0, 1),))     # one zero at the end only
+    >>> # one zero at the end only
+    >>> conv_output_size(6, 3, stride=2, padding=((0, 1),))
     (3,)
     >>> conv_output_size(7, 4, stride=3, padding="same")
     3
@@ -164,11 +166,14 @@ def conv_transpose_output_size(
 
     Examples
     --------
-    >>> conv_transpose_output_size(2, 3)       # the worked example's 2x2 -> 4x4
+    >>> # the worked example's 2x2 -> 4x4
+    >>> conv_transpose_output_size(2, 3)
     4
-    >>> conv_transpose_output_size((16, 16), 4, stride=2, padding=1)   # a DCGAN layer doubles
+    >>> # a DCGAN layer doubles
+    >>> conv_transpose_output_size((16, 16), 4, stride=2, padding=1)
     (32, 32)
-    >>> conv_transpose_output_size(4, 3, stride=2, padding=((0, 2),))  # crop 2 at the end only
+    >>> # crop 2 at the end only
+    >>> conv_transpose_output_size(4, 3, stride=2, padding=((0, 2),))
     (7,)
     """
     args, _, tupled = broadcast_ints(dict(input_size=input_size, kernel_size=kernel_size,
@@ -224,7 +229,9 @@ def output_padding_for_size(
     --------
     >>> output_padding_for_size(4, 8, kernel_size=3, stride=2, padding=1)
     1
-    >>> output_padding_for_size((4, 4), (7, 8), kernel_size=3, stride=2, padding=1)
+    >>> output_padding_for_size(
+    ...     (4, 4), (7, 8), kernel_size=3, stride=2, padding=1
+    ... )
     (0, 1)
     """
     if isinstance(padding, str):

@@ -527,7 +527,9 @@ def conv_transpose3d(input: Any, weight: Any, bias: Any = None, stride: IntOrSeq
 conv_transpose1d.__doc__ = _TRANSPOSE_DOC.format(
     ndim=1, spatial="L", kernel="k", spatial_out="L_out",
     example="""    >>> import numpy as np
-    >>> conv_transpose1d(np.array([[1.0, 10.0]]), np.array([[[1.0, 2.0, 3.0]]]), stride=2)
+    >>> conv_transpose1d(
+    ...     np.array([[1.0, 10.0]]), np.array([[[1.0, 2.0, 3.0]]]), stride=2
+    ... )
     array([[ 1.,  2., 13., 20., 30.]])""",
 )
 conv_transpose2d.__doc__ = _TRANSPOSE_DOC.format(
@@ -546,6 +548,8 @@ conv_transpose2d.__doc__ = _TRANSPOSE_DOC.format(
 conv_transpose3d.__doc__ = _TRANSPOSE_DOC.format(
     ndim=3, spatial="D, H, W", kernel="kD, kH, kW", spatial_out="D_out, H_out, W_out",
     example="""    >>> import numpy as np
-    >>> conv_transpose3d(np.ones((1, 2, 2, 2)), np.ones((1, 1, 2, 2, 2)), stride=2).shape
+    >>> conv_transpose3d(
+    ...     np.ones((1, 2, 2, 2)), np.ones((1, 1, 2, 2, 2)), stride=2
+    ... ).shape
     (1, 4, 4, 4)""",
 )

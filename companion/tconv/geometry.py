@@ -73,7 +73,9 @@ class ConvGeometry:
 
     Asymmetric padding, as ONNX and TensorFlow write it: TensorFlow's ``'SAME'`` at stride 2.
 
-    >>> g = ConvGeometry.for_conv((1, 1, 3, 3), (1, 6, 6), stride=2, padding="same")
+    >>> g = ConvGeometry.for_conv(
+    ...     (1, 1, 3, 3), (1, 6, 6), stride=2, padding="same"
+    ... )
     >>> g.output_shape, g.padding_pairs
     ((3, 3), ((0, 1), (0, 1)))
     """
@@ -201,7 +203,8 @@ class ConvGeometry:
         a convolution's padded input may exceed it by up to ``stride - 1`` elements that no
         window reads.
 
-        >>> ConvGeometry.for_conv((1, 1, 3), (1, 6), stride=2).reach_shape   # the 6th: unread
+        >>> # the 6th: unread
+        >>> ConvGeometry.for_conv((1, 1, 3), (1, 6), stride=2).reach_shape
         (5,)
         """
         return tuple(arithmetic.conv_transpose_size(n, k, s, 0, 0, d) for n, k, s, d in
@@ -221,7 +224,9 @@ class ConvGeometry:
         A stride so large that one input element lands in the output: the others are dropped
         and the stride no longer matters.
 
-        >>> g = ConvGeometry.for_conv_transpose((1, 1, 1), (1, 3), stride=10**12, padding=10**12)
+        >>> g = ConvGeometry.for_conv_transpose(
+        ...     (1, 1, 1), (1, 3), stride=10**12, padding=10**12
+        ... )
         >>> t = g.trimmed()
         >>> t.small, t.geometry.input_shape, t.geometry.stride
         ((slice(1, 2, None),), (1,), (1,))

@@ -34,11 +34,13 @@ The gradients of ``sum(conv2d(x, w) * g)`` for the worked example's kernel:
 >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
 >>> w = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
 >>> g = np.ones((1, 1, 2, 2))
->>> conv2d_weight(x, w.shape, g)[0, 0]      # each tap sums the 2 x 2 inputs it meets
+>>> # each tap sums the 2 x 2 inputs it meets
+>>> conv2d_weight(x, w.shape, g)[0, 0]
 array([[10., 14., 18.],
        [26., 30., 34.],
        [42., 46., 50.]])
->>> conv2d_input(x.shape, w, g)[0, 0]       # the transposed convolution of g
+>>> # the transposed convolution of g
+>>> conv2d_input(x.shape, w, g)[0, 0]
 array([[ 1.,  3.,  5.,  3.],
        [ 5., 12., 16.,  9.],
        [11., 24., 28., 15.],
@@ -404,7 +406,9 @@ def conv_transpose3d_weight(input: Any, weight_size: Sequence[int], grad_output:
 
 _EXAMPLES = {
     ("input", False, 1): """    >>> import numpy as np
-    >>> conv1d_input((4,), np.array([[[1.0, 2.0]]]), np.array([[[1.0, 0.0, 1.0]]]))
+    >>> conv1d_input(
+    ...     (4,), np.array([[[1.0, 2.0]]]), np.array([[[1.0, 0.0, 1.0]]])
+    ... )
     array([[[1., 2., 1., 2.]]])""",
     ("input", False, 2): """    The gradient of ``sum(conv2d(x, w, stride=2) * g)``: each gradient entry stamps the
     kernel, and the 5th row and column, which no window reads, get zero.
@@ -418,10 +422,16 @@ _EXAMPLES = {
            [1., 1., 1., 1., 0.],
            [0., 0., 0., 0., 0.]])""",
     ("input", False, 3): """    >>> import numpy as np
-    >>> conv3d_input((3, 3, 3), np.ones((1, 1, 2, 2, 2)), np.ones((1, 2, 2, 2))).shape
+    >>> conv3d_input(
+    ...     (3, 3, 3), np.ones((1, 1, 2, 2, 2)), np.ones((1, 2, 2, 2))
+    ... ).shape
     (1, 3, 3, 3)""",
     ("weight", False, 1): """    >>> import numpy as np
-    >>> conv1d_weight(np.array([[[1.0, 2.0, 3.0]]]), (1, 1, 2), np.array([[[1.0, 10.0]]]))
+    >>> conv1d_weight(
+    ...     np.array([[[1.0, 2.0, 3.0]]]),
+    ...     (1, 1, 2),
+    ...     np.array([[[1.0, 10.0]]]),
+    ... )
     array([[[21., 32.]]])""",
     ("weight", False, 2): """    >>> import numpy as np
     >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
@@ -430,42 +440,60 @@ _EXAMPLES = {
            [26., 30., 34.],
            [42., 46., 50.]])""",
     ("weight", False, 3): """    >>> import numpy as np
-    >>> conv3d_weight(np.ones((1, 2, 3, 3, 3)), (4, 2, 2, 2, 2), np.ones((1, 4, 2, 2, 2))).shape
+    >>> conv3d_weight(
+    ...     np.ones((1, 2, 3, 3, 3)),
+    ...     (4, 2, 2, 2, 2),
+    ...     np.ones((1, 4, 2, 2, 2)),
+    ... ).shape
     (4, 2, 2, 2, 2)""",
     ("input", True, 1): """    >>> import numpy as np
-    >>> conv_transpose1d_input((2,), np.array([[[1.0, 2.0, 3.0]]]), np.ones((1, 1, 5)),
-    ...                        stride=2)
+    >>> conv_transpose1d_input(
+    ...     (2,), np.array([[[1.0, 2.0, 3.0]]]), np.ones((1, 1, 5)), stride=2
+    ... )
     array([[[6., 6.]]])""",
     ("input", True, 2): """    The worked example: the gradient of ``sum(conv_transpose2d(x, w) * g)`` is the
     convolution of ``g``, the same numbers as ``conv2d(g, w)``.
 
     >>> import numpy as np
     >>> w = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
-    >>> conv_transpose2d_input((1, 1, 2, 2), w, np.arange(16.0).reshape(1, 1, 4, 4))
+    >>> conv_transpose2d_input(
+    ...     (1, 1, 2, 2), w, np.arange(16.0).reshape(1, 1, 4, 4)
+    ... )
     array([[[[303., 348.],
              [483., 528.]]]])""",
     ("input", True, 3): """    >>> import numpy as np
-    >>> conv_transpose3d_input((2, 2, 2), np.ones((1, 1, 2, 2, 2)), np.ones((1, 4, 4, 4)),
-    ...                        stride=2)
+    >>> conv_transpose3d_input(
+    ...     (2, 2, 2),
+    ...     np.ones((1, 1, 2, 2, 2)),
+    ...     np.ones((1, 4, 4, 4)),
+    ...     stride=2,
+    ... )
     array([[[[8., 8.],
              [8., 8.]],
     <BLANKLINE>
             [[8., 8.],
              [8., 8.]]]])""",
     ("weight", True, 1): """    >>> import numpy as np
-    >>> conv_transpose1d_weight(np.array([[[1.0, 10.0]]]), (1, 1, 3),
-    ...                         np.array([[[1.0, 2.0, 3.0, 4.0, 5.0]]]), stride=2)
+    >>> conv_transpose1d_weight(
+    ...     np.array([[[1.0, 10.0]]]),
+    ...     (1, 1, 3),
+    ...     np.array([[[1.0, 2.0, 3.0, 4.0, 5.0]]]),
+    ...     stride=2,
+    ... )
     array([[[31., 42., 53.]]])""",
     ("weight", True, 2): """    >>> import numpy as np
-    >>> x = np.array([[[[1.0, 0.0], [0.0, 0.0]]]])        # one input element, at (0, 0)
+    >>> # one input element, at (0, 0)
+    >>> x = np.array([[[[1.0, 0.0], [0.0, 0.0]]]])
     >>> g = np.arange(16.0).reshape(1, 1, 4, 4)
-    >>> conv_transpose2d_weight(x, (1, 1, 3, 3), g)[0, 0]   # the output window it reaches
+    >>> # the output window it reaches
+    >>> conv_transpose2d_weight(x, (1, 1, 3, 3), g)[0, 0]
     array([[ 0.,  1.,  2.],
            [ 4.,  5.,  6.],
            [ 8.,  9., 10.]])""",
     ("weight", True, 3): """    >>> import numpy as np
-    >>> conv_transpose3d_weight(np.ones((2, 2, 2, 2)), (2, 3, 2, 2, 2), np.ones((3, 3, 3, 3))
-    ...                         ).shape
+    >>> conv_transpose3d_weight(
+    ...     np.ones((2, 2, 2, 2)), (2, 3, 2, 2, 2), np.ones((3, 3, 3, 3))
+    ... ).shape
     (2, 3, 2, 2, 2)""",
 }
 

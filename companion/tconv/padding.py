@@ -168,7 +168,8 @@ def conv_padding(padding: Any, input_shape: Sequence[int], kernel: Sequence[int]
                  stride: Sequence[int], dilation: Sequence[int]) -> Pairs:
     """The zeros ``(begin, end)`` a convolution adds to its input (arguments checked, tuples).
 
-    >>> conv_padding("same", (6,), (3,), (2,), (1,))      # TensorFlow's 'SAME' at stride 2
+    >>> # TensorFlow's 'SAME' at stride 2
+    >>> conv_padding("same", (6,), (3,), (2,), (1,))
     ((0,), (1,))
     """
     if isinstance(padding, str):
@@ -189,9 +190,11 @@ def transpose_crops(padding: Any, output_padding: tuple[int, ...], kernel: Seque
     """The elements ``(begin, end)`` a transposed convolution crops from its full output, once
     ``output_padding`` is applied; ``end`` is negative where the output is extended.
 
-    >>> transpose_crops(1, (1,), (3,), (2,), (1,))          # PyTorch: padding=1, output_padding=1
+    >>> # PyTorch: padding=1, output_padding=1
+    >>> transpose_crops(1, (1,), (3,), (2,), (1,))
     ((1,), (0,))
-    >>> transpose_crops("same", (1,), (3,), (2,), (1,))     # ONNX: SAME_UPPER, output_padding=1
+    >>> # ONNX: SAME_UPPER, output_padding=1
+    >>> transpose_crops("same", (1,), (3,), (2,), (1,))
     ((1,), (0,))
     """
     check_output_padding(output_padding, tuple(stride), tuple(dilation))
@@ -275,9 +278,11 @@ def same_padding(input_size: IntOrTuple, kernel_size: IntOrTuple, stride: IntOrT
 
     Examples
     --------
-    >>> same_padding(5, 3)                      # PyTorch's padding='same': 1 each side
+    >>> # PyTorch's padding='same': 1 each side
+    >>> same_padding(5, 3)
     (1, 1)
-    >>> same_padding(6, 3, stride=2)            # windows at 0, 2, 4 need one zero after
+    >>> # windows at 0, 2, 4 need one zero after
+    >>> same_padding(6, 3, stride=2)
     (0, 1)
     >>> same_padding(6, 3, stride=2, lower=True)
     (1, 0)
@@ -334,15 +339,20 @@ def same_padding_transpose(kernel_size: IntOrTuple, stride: IntOrTuple = 1,
 
     Examples
     --------
-    >>> same_padding_transpose(4, stride=2)       # DCGAN: PyTorch's padding=1
+    >>> # DCGAN: PyTorch's padding=1
+    >>> same_padding_transpose(4, stride=2)
     (1, 1)
-    >>> same_padding_transpose(3, stride=2)       # T = 1: one element off the end
+    >>> # T = 1: one element off the end
+    >>> same_padding_transpose(3, stride=2)
     (0, 1)
-    >>> same_padding_transpose(3, stride=2, lower=True)   # = padding=1, output_padding=1
+    >>> # = padding=1, output_padding=1
+    >>> same_padding_transpose(3, stride=2, lower=True)
     (1, 0)
-    >>> same_padding_transpose(3, stride=2, output_padding=1)   # T + a = 2: one off each end
+    >>> # T + a = 2: one off each end
+    >>> same_padding_transpose(3, stride=2, output_padding=1)
     (1, 0)
-    >>> same_padding_transpose(1, stride=2)       # T = -1: one zero added at the end
+    >>> # T = -1: one zero added at the end
+    >>> same_padding_transpose(1, stride=2)
     (0, -1)
     """
     lower = as_bool(lower, "lower")

@@ -38,7 +38,7 @@ def load_report(path: str | Path) -> dict:
     ...     load_report(path)
     Traceback (most recent call last):
     ...
-    ValueError: the benchmark report ... lacks 'settings' (a report from python -m tconv.bench has machine, settings, sgemm_gflops, workloads, summary)
+    ValueError: the benchmark report ... lacks 'settings' (a report from ...)
     """
     with open(path) as handle:
         report = json.load(handle)
@@ -54,12 +54,28 @@ def machine_summary(report: dict) -> str:
 
     Examples
     --------
-    >>> report = {"machine": {"cpu": "X", "logical_cpus": 2, "python": "3.11", "numpy": "2",
-    ...           "scipy": "1", "numba": "0.6", "torch": None, "tconv": "0.1"},
-    ...           "settings": {"threads": 2, "dtype": "float32", "repeat": 5},
-    ...           "sgemm_gflops": 300.0, "created": "2026-01-01"}
-    >>> print(machine_summary(report))
-    Measured on X (2 logical CPUs) on 2026-01-01, float32, 2 threads for every contender, median of 5 timed calls each. Python 3.11, NumPy 2, SciPy 1, Numba 0.6, PyTorch not installed, tconv 0.1. NumPy's float32 matrix product (2048 x 2048 x 2048) ran at 300 GFLOP/s in the same run.
+    >>> report = {
+    ...     "machine": {
+    ...         "cpu": "X",
+    ...         "logical_cpus": 2,
+    ...         "python": "3.11",
+    ...         "numpy": "2",
+    ...         "scipy": "1",
+    ...         "numba": "0.6",
+    ...         "torch": None,
+    ...         "tconv": "0.1",
+    ...     },
+    ...     "settings": {"threads": 2, "dtype": "float32", "repeat": 5},
+    ...     "sgemm_gflops": 300.0,
+    ...     "created": "2026-01-01",
+    ... }
+    >>> import textwrap
+    >>> print(textwrap.fill(machine_summary(report), 68))
+    Measured on X (2 logical CPUs) on 2026-01-01, float32, 2 threads for
+    every contender, median of 5 timed calls each. Python 3.11, NumPy 2,
+    SciPy 1, Numba 0.6, PyTorch not installed, tconv 0.1. NumPy's
+    float32 matrix product (2048 x 2048 x 2048) ran at 300 GFLOP/s in
+    the same run.
     """
     m, s = report["machine"], report["settings"]
     torch = f"PyTorch {m['torch']}" if m.get("torch") else "PyTorch not installed"

@@ -56,12 +56,15 @@ def channel_stamps(x: Any, weight: Any, *, stride: Any = 1, padding: Any = 0,
     --------
     >>> import numpy as np
     >>> from tconv.course.channels import channel_stamps
-    >>> x = np.array([[[1.0, 2.0]], [[10.0, 20.0]]])     # 2 channels of 1 x 2
-    >>> w = np.ones((2, 3, 1, 2))                        # 2 in, 3 out, 1 x 2 taps
+    >>> # 2 channels of 1 x 2
+    >>> x = np.array([[[1.0, 2.0]], [[10.0, 20.0]]])
+    >>> # 2 in, 3 out, 1 x 2 taps
+    >>> w = np.ones((2, 3, 1, 2))
     >>> stamps = channel_stamps(x, w)
     >>> stamps.shape
     (2, 3, 1, 3)
-    >>> stamps[:, 0, 0]                    # each input channel's stamp into output 0
+    >>> # each input channel's stamp into output 0
+    >>> stamps[:, 0, 0]
     array([[ 1.,  3.,  2.],
            [10., 30., 20.]])
     """
@@ -120,7 +123,9 @@ def draw_channel_sum(x: Any, weight: Any, bias: Any = None, *, stride: int = 1,
     --------
     >>> import numpy as np
     >>> from tconv.course.channels import draw_channel_sum
-    >>> fig = draw_channel_sum(np.ones((2, 2, 2)), np.ones((2, 3, 2, 2)), stride=2)
+    >>> fig = draw_channel_sum(
+    ...     np.ones((2, 2, 2)), np.ones((2, 3, 2, 2)), stride=2
+    ... )
     >>> len(fig.axes)     # (2 inputs + the sums) x (the input + 3 outputs)
     12
     """

@@ -15,7 +15,8 @@ Examples
 >>> ex = Explorer(stride=2, display_figures=False)
 >>> ex.values()["stride"], ex.message is None
 (2, True)
->>> ex.sliders["output_padding"].value = 2     # not smaller than stride 2 or dilation 1
+>>> # not smaller than stride 2 or dilation 1
+>>> ex.sliders["output_padding"].value = 2
 >>> ex.message[:40]
 'output_padding must be smaller than eith'
 """
@@ -87,11 +88,13 @@ def draw_configuration(stride: int = 1, padding: int | tuple[int, int] = 0, kern
     >>> fig.axes[2].get_title()
     'output y (5×5)'
     >>> plt.close(fig)
-    >>> fig = draw_configuration(stride=2, padding=(0, 2))        # cropped at the end only
+    >>> # cropped at the end only
+    >>> fig = draw_configuration(stride=2, padding=(0, 2))
     >>> fig.axes[2].get_title()
     'output y (5×5)'
     >>> plt.close(fig)
-    >>> fig = draw_configuration(stride=1, output_padding=1)      # refused by tconv: a message
+    >>> # refused by tconv: a message
+    >>> fig = draw_configuration(stride=1, output_padding=1)
     >>> "output_padding must be smaller" in fig.axes[0].texts[0].get_text()
     True
     >>> plt.close(fig)

@@ -63,7 +63,9 @@ def matrix_heatmap(
     --------
     >>> import numpy as np, tconv
     >>> from tconv.course.figures import matrix_heatmap
-    >>> ax = matrix_heatmap(tconv.conv_matrix(np.arange(1, 10).reshape(3, 3), (4, 4)))
+    >>> ax = matrix_heatmap(
+    ...     tconv.conv_matrix(np.arange(1, 10).reshape(3, 3), (4, 4))
+    ... )
     >>> len(ax.texts)   # the 36 non-zero entries of the worked example's A
     36
     """
@@ -149,7 +151,9 @@ def value_grid(
     --------
     >>> import numpy as np
     >>> from tconv.course.figures import value_grid
-    >>> ax = value_grid(np.arange(1, 10).reshape(3, 3), role="kernel", title="K")
+    >>> ax = value_grid(
+    ...     np.arange(1, 10).reshape(3, 3), role="kernel", title="K"
+    ... )
     >>> [t.get_text() for t in ax.texts][:3]
     ['1', '2', '3']
     """
@@ -249,9 +253,16 @@ def scatter_terms(x: Any, kernel: Any, *, stride: int = 1, padding: int = 0) -> 
     --------
     >>> import numpy as np
     >>> from tconv.course.figures import scatter_terms
-    >>> fig = scatter_terms(np.array([[1, 2], [3, 4]]), np.arange(1, 10).reshape(3, 3))
-    >>> [ax.get_title() for ax in fig.axes]
-    ['1 K  (x[0,0])', '+ 2 K  (x[0,1])', '+ 3 K  (x[1,0])', '+ 4 K  (x[1,1])', '= y']
+    >>> fig = scatter_terms(
+    ...     np.array([[1, 2], [3, 4]]), np.arange(1, 10).reshape(3, 3)
+    ... )
+    >>> for ax in fig.axes:
+    ...     print(ax.get_title())
+    1 K  (x[0,0])
+    + 2 K  (x[0,1])
+    + 3 K  (x[1,0])
+    + 4 K  (x[1,1])
+    = y
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
@@ -324,7 +335,9 @@ def size_staircase(
     Examples
     --------
     >>> from tconv.course.figures import size_staircase
-    >>> ax = size_staircase(kernel_size=3, strides=(1, 2), input_sizes=range(3, 8))
+    >>> ax = size_staircase(
+    ...     kernel_size=3, strides=(1, 2), input_sizes=range(3, 8)
+    ... )
     >>> [line.get_ydata().tolist() for line in ax.get_lines()]
     [[1, 2, 3, 4, 5], [1, 1, 2, 2, 3]]
     """

@@ -53,8 +53,12 @@ class Frames:
         Examples
         --------
         >>> import matplotlib.pyplot as plt
-        >>> frames = Frames(lambda fig, i: fig.add_subplot().set_title(f"picture {i}"), 2,
-        ...                 (2.0, 1.5), ("one", "two"))
+        >>> frames = Frames(
+        ...     lambda fig, i: fig.add_subplot().set_title(f"picture {i}"),
+        ...     2,
+        ...     (2.0, 1.5),
+        ...     ("one", "two"),
+        ... )
         >>> fig = frames.figure(1)
         >>> fig.axes[0].get_title()
         'picture 1'
@@ -93,9 +97,13 @@ def render_png(frames: Frames, i: int, *, dpi: int = 72, palette: bool = True) -
     --------
     >>> import numpy as np
     >>> from tconv.course.step_frames import scatter_frames
-    >>> frames = scatter_frames([[1, 2], [3, 4]], np.arange(1, 10).reshape(3, 3))
+    >>> frames = scatter_frames(
+    ...     [[1, 2], [3, 4]], np.arange(1, 10).reshape(3, 3)
+    ... )
     >>> png = render_png(frames, 0, dpi=40)
-    >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n", png == render_png(frames, 0, dpi=40)
+    >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n", png == render_png(
+    ...     frames, 0, dpi=40
+    ... )
     (True, True)
     """
     import matplotlib.pyplot as plt
@@ -149,7 +157,9 @@ def save_gif(frames: Frames, path: Union[str, os.PathLike], *, fps: float = 1.0,
     --------
     >>> import numpy as np, os, tempfile
     >>> from tconv.course.step_frames import scatter_frames
-    >>> frames = scatter_frames([[1, 2], [3, 4]], np.arange(1, 10).reshape(3, 3))
+    >>> frames = scatter_frames(
+    ...     [[1, 2], [3, 4]], np.arange(1, 10).reshape(3, 3)
+    ... )
     >>> path = os.path.join(tempfile.mkdtemp(), "scatter.gif")
     >>> save_gif(frames, path, dpi=30)
     >>> open(path, "rb").read(6)
@@ -290,11 +300,15 @@ def player(frames: Frames, sliders: Sequence[tuple[str, Sequence[Any]]] | None =
     --------
     >>> import numpy as np
     >>> from tconv.course.step_frames import scatter_frames
-    >>> frames = scatter_frames([[1, 2], [3, 4]], np.arange(1, 10).reshape(3, 3))
+    >>> frames = scatter_frames(
+    ...     [[1, 2], [3, 4]], np.arange(1, 10).reshape(3, 3)
+    ... )
     >>> p = player(frames, dpi=30)
     >>> p
     Player(4 pictures; sliders: step (4 values))
-    >>> p.html.count('type="range"'), p.html.count('class="tconv-frame"'), "https:" in p.html
+    >>> p.html.count('type="range"'), p.html.count(
+    ...     'class="tconv-frame"'
+    ... ), "https:" in p.html
     (1, 1, False)
     """
     if not isinstance(frames, Frames):

@@ -73,9 +73,11 @@ class Case:
     >>> case = Case(i=5, k=3, s=2, p=1)
     >>> case.o, case.a
     (3, 0)
-    >>> Case(i=6, k=3, s=2, p=1).a      # one element at the end is never reached
+    >>> # one element at the end is never reached
+    >>> Case(i=6, k=3, s=2, p=1).a
     1
-    >>> Case(i=7, k=3, d=2).k_hat       # a dilated 3-tap kernel spans 5 elements
+    >>> # a dilated 3-tap kernel spans 5 elements
+    >>> Case(i=7, k=3, d=2).k_hat
     5
     """
 
@@ -177,7 +179,8 @@ class Relationship:
         --------
         >>> relationship(2).output_size(Case(i=5, k=4, p=2))
         6
-        >>> relationship(14).output_size(Case(i=6, k=3, s=2, p=1))   # i' = 3 -> o' = 6
+        >>> # i' = 3 -> o' = 6
+        >>> relationship(14).output_size(Case(i=6, k=3, s=2, p=1))
         6
         """
         case = _as_case(case)
@@ -207,7 +210,9 @@ class Relationship:
 
         Examples
         --------
-        >>> relationship(14).equivalent_convolution(Case(i=6, k=3, s=2, p=1))["stretched_size"]
+        >>> relationship(14).equivalent_convolution(Case(i=6, k=3, s=2, p=1))[
+        ...     "stretched_size"
+        ... ]
         8
         """
         size = self.output_size(case)  # checks the case

@@ -76,7 +76,9 @@ def conv2d_single(image: Any, kernel: Any, stride: IntOrPair = 1, padding: IntOr
     Examples
     --------
     >>> import numpy as np
-    >>> conv2d_single(np.arange(16).reshape(4, 4), np.arange(1, 10).reshape(3, 3))
+    >>> conv2d_single(
+    ...     np.arange(16).reshape(4, 4), np.arange(1, 10).reshape(3, 3)
+    ... )
     array([[303, 348],
            [483, 528]])
     """

@@ -62,7 +62,9 @@ def scatter_frames(x: Any, kernel: Any, stride: IntOrPair = 1, padding: IntOrPai
     Examples
     --------
     >>> import numpy as np
-    >>> frames = scatter_frames([[1, 2], [3, 4]], np.arange(1, 10).reshape(3, 3))
+    >>> frames = scatter_frames(
+    ...     [[1, 2], [3, 4]], np.arange(1, 10).reshape(3, 3)
+    ... )
     >>> frames.count
     4
     >>> frames.captions[1]
@@ -123,7 +125,9 @@ def gather_frames(x: Any, kernel: Any, stride: IntOrPair = 1, padding: IntOrPair
     Examples
     --------
     >>> import numpy as np
-    >>> frames = gather_frames([[1, 2], [3, 4]], np.arange(1, 10).reshape(3, 3))
+    >>> frames = gather_frames(
+    ...     [[1, 2], [3, 4]], np.arange(1, 10).reshape(3, 3)
+    ... )
     >>> frames.count
     16
     >>> frames.captions[5]

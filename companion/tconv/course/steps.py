@@ -195,7 +195,9 @@ def scatter_steps(x: Any, kernel: Any, stride: IntOrPair = 1, padding: IntOrPair
     The worked example: the 2x2 input ``[[1, 2], [3, 4]]`` and the 3x3 kernel 1..9.
 
     >>> import numpy as np
-    >>> steps = scatter_steps([[1, 2], [3, 4]], np.arange(1, 10).reshape(3, 3))
+    >>> steps = scatter_steps(
+    ...     [[1, 2], [3, 4]], np.arange(1, 10).reshape(3, 3)
+    ... )
     >>> len(steps), steps[1].index, steps[1].value
     (4, (0, 1), 2.0)
     >>> steps[1].output
@@ -257,7 +259,9 @@ def gather_steps(x: Any, kernel: Any, stride: IntOrPair = 1, padding: IntOrPair 
     Examples
     --------
     >>> import numpy as np
-    >>> steps = gather_steps([[1, 2], [3, 4]], np.arange(1, 10).reshape(3, 3))
+    >>> steps = gather_steps(
+    ...     [[1, 2], [3, 4]], np.arange(1, 10).reshape(3, 3)
+    ... )
     >>> len(steps)                      # one per element of the 4x4 output
     16
     >>> s = steps[5]                    # y[1, 1]: every input reaches it

@@ -47,12 +47,23 @@ def choose_backend(geometry: ConvGeometry) -> str:
     Examples
     --------
     >>> from tconv import ConvGeometry
-    >>> choose_backend(ConvGeometry.for_conv_transpose((1, 1, 3, 3), (1, 2, 2)))  # worked example
+    >>> # worked example
+    >>> choose_backend(
+    ...     ConvGeometry.for_conv_transpose((1, 1, 3, 3), (1, 2, 2))
+    ... )
     'direct'
-    >>> choose_backend(ConvGeometry.for_conv_transpose((64, 1, 4, 4), (64, 32, 32), 2, 1,
-    ...                                                groups=64))               # depthwise
+    >>> # depthwise
+    >>> choose_backend(
+    ...     ConvGeometry.for_conv_transpose(
+    ...         (64, 1, 4, 4), (64, 32, 32), 2, 1, groups=64
+    ...     )
+    ... )
     'direct'
-    >>> choose_backend(ConvGeometry.for_conv_transpose((256, 128, 4, 4), (256, 16, 16), 2, 1))
+    >>> choose_backend(
+    ...     ConvGeometry.for_conv_transpose(
+    ...         (256, 128, 4, 4), (256, 16, 16), 2, 1
+    ...     )
+    ... )
     'gemm'
     """
     pairs = (geometry.in_channels // geometry.groups) * (geometry.out_channels // geometry.groups)
@@ -66,9 +77,12 @@ def choose_conv_backend(geometry: ConvGeometry) -> str:
     Examples
     --------
     >>> from tconv import ConvGeometry
-    >>> choose_conv_backend(ConvGeometry.for_conv((1, 1, 3, 3), (1, 4, 4)))  # worked example
+    >>> # worked example
+    >>> choose_conv_backend(ConvGeometry.for_conv((1, 1, 3, 3), (1, 4, 4)))
     'loops'
-    >>> choose_conv_backend(ConvGeometry.for_conv((64, 64, 3, 3), (64, 56, 56), padding=1))
+    >>> choose_conv_backend(
+    ...     ConvGeometry.for_conv((64, 64, 3, 3), (64, 56, 56), padding=1)
+    ... )
     'gemm'
     """
     return "loops" if geometry.macs <= LOOPS_MAX_MACS else "gemm"

@@ -224,10 +224,16 @@ def use_planes(geometry: ConvGeometry, batch: int, threads: int, work: int | Non
     Examples
     --------
     >>> from tconv import ConvGeometry
-    >>> depthwise = ConvGeometry.for_conv_transpose((64, 1, 4, 4), (64, 32, 32), 2, 1, groups=64)
+    >>> depthwise = ConvGeometry.for_conv_transpose(
+    ...     (64, 1, 4, 4), (64, 32, 32), 2, 1, groups=64
+    ... )
     >>> use_planes(depthwise, 8, 2), use_planes(depthwise, 1, 64)
     (True, False)
-    >>> use_planes(ConvGeometry.for_conv_transpose((1, 1, 3, 3), (1, 64, 64), 2, 1), 1, 64)
+    >>> use_planes(
+    ...     ConvGeometry.for_conv_transpose((1, 1, 3, 3), (1, 64, 64), 2, 1),
+    ...     1,
+    ...     64,
+    ... )
     True
     """
     if geometry.ndim > 2 or geometry.output_shape[-1] > PLANE_MAX_WIDTH:
@@ -277,7 +283,9 @@ def conv_transpose_direct(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray,
     >>> import numpy as np
     >>> from tconv import ConvGeometry
     >>> g = ConvGeometry.for_conv_transpose((1, 1, 3), (1, 2), stride=2)
-    >>> conv_transpose_direct(g, np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]]))
+    >>> conv_transpose_direct(
+    ...     g, np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]])
+    ... )
     array([[[ 1.,  2., 13., 20., 30.]]])
     """
     batch = x.shape[0]

@@ -266,9 +266,18 @@ def disjoint_taps(geometry: ConvGeometry) -> bool:
     Examples
     --------
     >>> from tconv import ConvGeometry
-    >>> disjoint_taps(ConvGeometry.for_conv_transpose((128, 64, 2, 2), (128, 64, 64), 2))  # U-Net
+    >>> # U-Net
+    >>> disjoint_taps(
+    ...     ConvGeometry.for_conv_transpose(
+    ...         (128, 64, 2, 2), (128, 64, 64), 2
+    ...     )
+    ... )
     True
-    >>> disjoint_taps(ConvGeometry.for_conv_transpose((256, 128, 4, 4), (256, 16, 16), 2, 1))
+    >>> disjoint_taps(
+    ...     ConvGeometry.for_conv_transpose(
+    ...         (256, 128, 4, 4), (256, 16, 16), 2, 1
+    ...     )
+    ... )
     False
     """
     return all(k <= s and (d == 1 or k == 1) for k, s, d in
@@ -294,11 +303,25 @@ def choose_col2im(geometry: ConvGeometry) -> str:
     Examples
     --------
     >>> from tconv import ConvGeometry
-    >>> choose_col2im(ConvGeometry.for_conv_transpose((128, 64, 2, 2), (128, 64, 64), 2))  # U-Net
+    >>> # U-Net
+    >>> choose_col2im(
+    ...     ConvGeometry.for_conv_transpose(
+    ...         (128, 64, 2, 2), (128, 64, 64), 2
+    ...     )
+    ... )
     'interleave'
-    >>> choose_col2im(ConvGeometry.for_conv_transpose((64, 3, 4, 4), (64, 32, 32), 2, 1))  # RGB
+    >>> # RGB
+    >>> choose_col2im(
+    ...     ConvGeometry.for_conv_transpose(
+    ...         (64, 3, 4, 4), (64, 32, 32), 2, 1
+    ...     )
+    ... )
     'rows'
-    >>> choose_col2im(ConvGeometry.for_conv_transpose((256, 128, 4, 4), (256, 16, 16), 2, 1))
+    >>> choose_col2im(
+    ...     ConvGeometry.for_conv_transpose(
+    ...         (256, 128, 4, 4), (256, 16, 16), 2, 1
+    ...     )
+    ... )
     'channels-last'
     """
     if disjoint_taps(geometry):
@@ -319,12 +342,17 @@ def plan(geometry: ConvGeometry, batch: int, buffer_bytes: int, itemsize: int, w
     Examples
     --------
     >>> from tconv import ConvGeometry
-    >>> g = ConvGeometry.for_conv_transpose((8, 4, 2, 2), (8, 10, 10), stride=2)
-    >>> plan(g, 16, 10**9, 4, 2)    # 8 samples per task, 10 rows (all) per chunk
+    >>> g = ConvGeometry.for_conv_transpose(
+    ...     (8, 4, 2, 2), (8, 10, 10), stride=2
+    ... )
+    >>> # 8 samples per task, 10 rows (all) per chunk
+    >>> plan(g, 16, 10**9, 4, 2)
     (8, 1, 10)
-    >>> plan(g, 1, 3 * 16 * 10 * 4, 4, 1)   # 3 rows of (4 channels x 4 taps) x 10 columns
+    >>> # 3 rows of (4 channels x 4 taps) x 10 columns
+    >>> plan(g, 1, 3 * 16 * 10 * 4, 4, 1)
     (1, 1, 3)
-    >>> plan(g, 1, 10**9, 4, 2)     # one sample, two workers: split the 4 output channels
+    >>> # one sample, two workers: split the 4 output channels
+    >>> plan(g, 1, 10**9, 4, 2)
     (1, 2, 10)
     """
     rows_per_sample = math.prod(geometry.input_shape[:-1])
@@ -375,7 +403,9 @@ def conv_transpose_gemm(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray,
     >>> import numpy as np
     >>> from tconv import ConvGeometry
     >>> g = ConvGeometry.for_conv_transpose((1, 1, 3), (1, 2), stride=2)
-    >>> conv_transpose_gemm(g, np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]]))
+    >>> conv_transpose_gemm(
+    ...     g, np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]])
+    ... )
     array([[[ 1.,  2., 13., 20., 30.]]])
     """
     if col2im is not None and col2im not in COL2IM:

@@ -126,7 +126,8 @@ def im2col(geometry: ConvGeometry, large: np.ndarray, planes: tuple[int, int] | 
     --------
     >>> import numpy as np
     >>> from tconv import ConvGeometry
-    >>> g = ConvGeometry.for_conv((1, 1, 2), (1, 4), padding=1)   # windows of 2, zero at ends
+    >>> # windows of 2, zero at ends
+    >>> g = ConvGeometry.for_conv((1, 1, 2), (1, 4), padding=1)
     >>> im2col(g, np.array([[1.0, 2.0, 3.0, 4.0]]))
     array([[0., 1., 2., 3., 4.],
            [1., 2., 3., 4., 0.]])
@@ -154,8 +155,11 @@ def chunk_planes(geometry: ConvGeometry, channels: int, buffer_bytes: int, items
     Examples
     --------
     >>> from tconv import ConvGeometry
-    >>> g = ConvGeometry.for_conv((8, 4, 3, 3), (4, 10, 10), padding=1)   # 10 rows of 10
-    >>> chunk_planes(g, 4, 10**9, 4, 2), chunk_planes(g, 4, 2 * 36 * 10 * 4 * 3, 4, 2)
+    >>> # 10 rows of 10
+    >>> g = ConvGeometry.for_conv((8, 4, 3, 3), (4, 10, 10), padding=1)
+    >>> chunk_planes(g, 4, 10**9, 4, 2), chunk_planes(
+    ...     g, 4, 2 * 36 * 10 * 4 * 3, 4, 2
+    ... )
     (10, 3)
     """
     plane_bytes = channels * math.prod(geometry.kernel_size) * math.prod(
@@ -176,7 +180,8 @@ def workers_for(geometry: ConvGeometry, batch: int) -> int:
     (waking a thread costs more than such a call's work), else ``numba.get_num_threads()``.
 
     >>> from tconv import ConvGeometry
-    >>> workers_for(ConvGeometry.for_conv((1, 1, 3, 3), (1, 4, 4)), 1)   # the worked example
+    >>> # the worked example
+    >>> workers_for(ConvGeometry.for_conv((1, 1, 3, 3), (1, 4, 4)), 1)
     1
     """
     return 1 if geometry.macs * batch < SERIAL_MACS else get_num_threads()
@@ -265,7 +270,9 @@ def conv_gemm(geometry: ConvGeometry, x: np.ndarray, w: np.ndarray,
     >>> import numpy as np
     >>> from tconv import ConvGeometry
     >>> g = ConvGeometry.for_conv((1, 1, 2, 2), (1, 3, 3))
-    >>> conv_gemm(g, np.arange(9.0).reshape(1, 1, 3, 3), np.ones((1, 1, 2, 2)))
+    >>> conv_gemm(
+    ...     g, np.arange(9.0).reshape(1, 1, 3, 3), np.ones((1, 1, 2, 2))
+    ... )
     array([[[[ 8., 12.],
              [20., 24.]]]])
     """
@@ -329,7 +336,9 @@ def weight_gradient_gemm(geometry: ConvGeometry, small: np.ndarray, large: np.nd
     >>> import numpy as np
     >>> from tconv import ConvGeometry
     >>> g = ConvGeometry.for_conv((1, 1, 2), (1, 3))
-    >>> weight_gradient_gemm(g, np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]]))
+    >>> weight_gradient_gemm(
+    ...     g, np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]])
+    ... )
     array([[[21., 32.]]])
     """
     groups, batch = geometry.groups, small.shape[0]
