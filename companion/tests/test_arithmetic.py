@@ -125,7 +125,7 @@ def test_conv_output_size_defaults():
 @pytest.mark.parametrize(
     "i, k, s, p, d, expected",
     [
-        (4, 3, 1, 0, 1, 2),  # the seed: 4x4 input, 3x3 kernel -> 2x2
+        (4, 3, 1, 0, 1, 2),  # the worked example: 4x4 input, 3x3 kernel -> 2x2
         (5, 3, 2, 1, 1, 3),
         (7, 3, 2, 0, 2, 2),
         (6, 4, 3, 2, 1, 3),
@@ -236,7 +236,7 @@ def test_conv_transpose_output_size_inverts_conv_output_size(case):
 
 
 def test_conv_transpose_output_size_defaults():
-    # stride 1, no padding: o' = i' + k - 1 (the seed: 2x2 -> 4x4 with a 3x3 kernel)
+    # stride 1, no padding: o' = i' + k - 1 (the worked example: 2x2 -> 4x4 with a 3x3 kernel)
     assert tconv.conv_transpose_output_size(2, 3) == 4
     assert tconv.conv_transpose_output_size(1, 1) == 1
 

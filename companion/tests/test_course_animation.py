@@ -186,7 +186,7 @@ def test_same_padding_steps_match_the_matrix(padding, stride):
     np.testing.assert_allclose([g.value for g in gathered], matrix @ x.ravel(), atol=1e-12)
 
 
-def test_the_seed_example_stamps_the_kernel_itself_first():
+def test_the_worked_example_stamps_the_kernel_itself_first():
     steps = course_steps.scatter_steps([[1, 2], [3, 4]], K)
     expected = np.zeros((4, 4))
     expected[:3, :3] = K

@@ -10,10 +10,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 import tconv  # noqa: E402
 from tconv.course.worked_example import A, KERNEL  # noqa: E402
-from tconv.course.figures import matrix_heatmap, scatter_terms, size_staircase, value_grid  # noqa: E402
+from tconv.course.figures import (  # noqa: E402
+    matrix_heatmap, padding_windows, scatter_terms, size_staircase, value_grid,
+)
 
 
-def test_heatmap_writes_every_nonzero_entry_of_the_seed_matrix():
+def test_heatmap_writes_every_nonzero_entry_of_the_worked_example_matrix():
     fig, ax = plt.subplots()
     returned = matrix_heatmap(A, ax, title="A", row_label="rows", col_label="cols")
     assert returned is ax
@@ -116,6 +118,50 @@ def test_scatter_terms_shows_each_column_of_the_transposed_matrix_and_their_sum(
     assert sum_ax.get_title() == "= y"
     assert fig.get_size_inches()[0] <= 9
     plt.close(fig)
+
+
+CASES = [(0, 0), (1, 0), (1, 1), (0, 1)]
+
+
+def test_padding_windows_frame_the_output_inside_the_full_output():
+    x = np.array([[1, -2], [3, 4]])
+    kernel = np.array(KERNEL)
+    full = (tconv.conv_transpose_matrix(kernel, x.shape, stride=2) @ x.ravel()).reshape(5, 5)
+    fig = padding_windows(x, kernel, CASES, stride=2)
+    assert len(fig.axes) == len(CASES)
+    for (padding, output_padding), ax in zip(CASES, fig.axes):
+        out = tconv.conv_transpose2d(x[None, None], kernel[None, None], stride=2,
+                                     padding=padding, output_padding=output_padding)[0, 0]
+        # The panel is the full output, with zeros past it where the window reaches beyond.
+        extra = max(0, output_padding - padding)
+        np.testing.assert_array_equal(_grid_values(ax), np.pad(full, (0, extra)))
+        # The dashed frame holds exactly tconv's output; the other cells are hatched.
+        frames = [p for p in ax.patches if p.get_linestyle() == "--"]
+        hatched = [p for p in ax.patches if p.get_hatch()]
+        cropped = (5 + extra) ** 2 - out.size
+        assert len(hatched) == cropped
+        (frame,) = frames
+        assert frame.get_xy() == (padding - 0.5, padding - 0.5)
+        assert (frame.get_height(), frame.get_width()) == out.shape
+        window = _grid_values(ax)[padding:padding + out.shape[0], padding:padding + out.shape[1]]
+        np.testing.assert_array_equal(window, out)
+        assert ax.get_title() == (f"padding={padding},\noutput_padding={output_padding}\n"
+                                  f"output {out.shape[0]}×{out.shape[1]}")
+    assert fig.get_size_inches()[0] <= 9
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("cases, message", [
+    ([], r"cases must hold 1 to 4 .* got 0"),
+    ([(0, 0)] * 5, r"cases must hold 1 to 4 .* got 5"),
+    ([1], r"each case must be a \(padding, output_padding\) pair, got 1"),
+    ([(0, 0, 0)], r"each case must be a \(padding, output_padding\) pair, got \(0, 0, 0\)"),
+    ([(0, 2)], r"output_padding"),
+])
+def test_padding_windows_refuses_bad_cases(cases, message):
+    with pytest.raises(ValueError, match=message):
+        padding_windows(np.ones((2, 2)), np.ones((3, 3)), cases, stride=2)
+    plt.close("all")
 
 
 def test_scatter_terms_refuses_large_inputs():

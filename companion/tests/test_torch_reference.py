@@ -341,7 +341,7 @@ def test_conv_matrix_string_padding_is_torch_jacobian(padding):
 
 
 def test_single_channel_kernel_matrices_are_torch_jacobians():
-    """The seed: A = conv_matrix(K, (4, 4)) is 4x16, B = conv_transpose_matrix(K, (2, 2)) = A^T."""
+    """The worked example: A = conv_matrix(K, (4, 4)) is 4x16, B = conv_transpose_matrix(K, (2, 2)) = A^T."""
     kernel = np.arange(1, 10).reshape(3, 3)
     k_t = to_torch(kernel.astype(np.float64))[None, None]
     a_expected = torch_jacobian(lambda t: F.conv2d(t[None, None], k_t)[0, 0], np.zeros((4, 4)))

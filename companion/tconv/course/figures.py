@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["COLORS", "matrix_heatmap", "value_grid", "shade_crop", "scatter_terms",
-           "size_staircase"]
+           "padding_windows", "size_staircase"]
 
 #: One colour map per role, used by every figure of the book.
 COLORS = {"input": "Blues", "kernel": "Oranges", "output": "Greens", "matrix": "Purples"}
@@ -298,6 +298,87 @@ def scatter_terms(x: Any, kernel: Any, *, stride: int = 1, padding: int = 0) -> 
                                    cols.max() - cols.min() + 1, rows.max() - rows.min() + 1,
                                    fill=False, edgecolor=_EDGE, linewidth=2.2))
     value_grid(y, axes[-1], role="output", title="= y", vmax=top)
+    return fig
+
+
+def padding_windows(x: Any, kernel: Any, cases: Any, *, stride: int = 1) -> Any:
+    """Draw which part of the full output ``padding`` and ``output_padding`` keep.
+
+    A transposed convolution first adds up every stamp on the *full* output, then keeps the
+    window that starts ``padding`` elements in and has the output's size: ``padding`` crops
+    that many rows and columns at each side, and ``output_padding`` gives back as many at the
+    end (bottom and right), zeros where no stamp reached. One panel per case shows the full
+    output, extended with zeros where the window reaches past it, the cropped cells hatched
+    and the kept window framed. Everything is computed by :mod:`tconv.course.steps`, which
+    checks the window against :func:`tconv.conv_transpose2d`.
+
+    Parameters
+    ----------
+    x, kernel : array_like
+        2-D arrays of real numbers.
+    cases : iterable of (int, int)
+        ``(padding, output_padding)`` pairs, one panel each (at most 4).
+    stride : int, default 1
+        As :func:`tconv.conv_transpose2d`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per case, titled with its arguments and the output's shape; all on one
+        colour scale.
+
+    Raises
+    ------
+    ValueError
+        If there are no cases or more than 4, if a case is not a pair, and as
+        :func:`tconv.conv_transpose2d` for arguments it refuses (an ``output_padding`` not
+        smaller than the stride, a padding that crops everything).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tconv.course.figures import padding_windows
+    >>> fig = padding_windows(
+    ...     np.array([[1, 2], [3, 4]]), np.ones((3, 3)),
+    ...     [(0, 0), (1, 0), (1, 1)], stride=2,
+    ... )
+    >>> for ax in fig.axes:
+    ...     print(ax.get_title().replace("\\n", " "))
+    padding=0, output_padding=0 output 5×5
+    padding=1, output_padding=0 output 3×3
+    padding=1, output_padding=1 output 4×4
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from .steps import scatter_steps
+
+    cases = list(cases)
+    if not 1 <= len(cases) <= 4:
+        raise ValueError(f"cases must hold 1 to 4 (padding, output_padding) pairs (one panel "
+                         f"each), got {len(cases)}")
+    for case in cases:
+        if not isinstance(case, (tuple, list)) or len(case) != 2:
+            raise ValueError(f"each case must be a (padding, output_padding) pair, got {case!r}")
+    finals = [scatter_steps(x, kernel, stride, padding, output_padding)[-1]
+              for padding, output_padding in cases]
+    top = max(float(np.abs(step.canvas).max()) for step in finals) or 1.0
+    widths = [step.canvas.shape[1] for step in finals]
+    cell = min(0.42, (9.0 - 0.9 * len(cases)) / sum(widths))  # inches per cell, 9 in at most
+    height = cell * max(step.canvas.shape[0] for step in finals) + 1.2
+    fig, axes = plt.subplots(1, len(cases), figsize=(cell * sum(widths) + 0.9 * len(cases),
+                                                      height),
+                             width_ratios=widths, layout="constrained", squeeze=False)
+    for (padding, output_padding), step, ax in zip(cases, finals, axes[0]):
+        value_grid(step.canvas, ax, role="output", vmax=top,
+                   title=(f"padding={padding},\noutput_padding={output_padding}\n"
+                          f"output {step.output.shape[0]}×{step.output.shape[1]}"))
+        shade_crop(ax, step.canvas.shape, step.crop)
+        if step.output.shape == step.canvas.shape:  # nothing cropped: frame it all the same
+            ax.add_patch(Rectangle((-0.5, -0.5), step.canvas.shape[1], step.canvas.shape[0],
+                                   fill=False, edgecolor="black", linewidth=1.6,
+                                   linestyle="--"))
+        ax.set_anchor("N")
     return fig
 
 
