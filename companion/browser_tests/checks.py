@@ -360,6 +360,13 @@ def _check_players(page, report: PageReport, screenshot_dir: Path | None, stem: 
         if sliders.count() == 0:
             report.problems.append(f"{name}: has no input[type=range]")
             continue
+        # tconv's players are stored with their controls disabled and a note that the script
+        # enables and removes (for a Jupyter that drops the script of an untrusted notebook).
+        disabled = sliders.evaluate_all("(all) => all.filter((s) => s.disabled).length")
+        if player.locator(".tconv-needs-script").count() or disabled:
+            report.problems.append(f"{name}: its script did not run ({disabled} disabled "
+                                   "slider(s), the note that asks to run the cell still shown)")
+            continue
         frame = frames.first.element_handle()
         for j in range(sliders.count()):
             shot = None

@@ -163,6 +163,23 @@ def test_the_player_of_tconv_course_passes(chromium_browser, tmp_path):
     assert [(p.index, p.sliders_moved) for p in report.players] == [(1, 1)]
 
 
+def test_a_player_whose_script_did_not_run_fails(chromium_browser, tmp_path):
+    # As an untrusted notebook shows it in Jupyter: the stored block without its script.
+    import re
+
+    import numpy as np
+
+    from tconv.course.players import player
+    from tconv.course.step_frames import scatter_frames
+
+    frames = scatter_frames([[1, 2], [3, 4]], np.arange(1, 10).reshape(3, 3))
+    stored = player(frames, dpi=30).html
+    without_script = re.sub(r"<script>.*?</script>", "", stored, flags=re.S)
+    assert without_script != stored
+    report = serve_and_check(chromium_browser, tmp_path, page(without_script))
+    only(report.problems, "its script did not run (1 disabled slider(s)")
+
+
 def test_a_hidden_player_is_checked_too(chromium_browser, tmp_path):
     # In a collapsed block the slider cannot take the keyboard focus; it must still answer.
     good = page(f"<div style='display:none'>{player_block()}</div>")

@@ -415,6 +415,14 @@ def test_player_follows_the_static_interactivity_contract():
     assert [s["type"] for s in sliders] == ["range", "range"]
     assert [(s["min"], s["max"]) for s in sliders] == [("0", "2"), ("0", "1")]
     assert parser.labels_for == [s["id"] for s in sliders]        # every slider has its label
+    # Stored disabled, with a note, for a Jupyter that drops the script (untrusted notebook);
+    # the script enables the sliders and removes the note (the browser step checks it runs).
+    assert all("disabled" in s for s in sliders)
+    assert [a for t, a in tags if t == "p" and a.get("class") == "tconv-needs-script"]
+    assert players.NEEDS_SCRIPT in p.html and "run this cell" in players.NEEDS_SCRIPT
+    assert "s.disabled = false" in script and "note.remove()" in script
+    # JupyterLab's command-mode shortcuts leave the arrow keys to the sliders.
+    assert tags[0][1]["data-lm-suppress-shortcuts"] == "true"
     images = [a for t, a in tags if t == "img"]
     assert len(images) == 1 and images[0]["class"] == "tconv-frame"
     assert images[0]["src"] == "data:image/png;base64," + pngs[0]

@@ -232,8 +232,17 @@ def overlap_explorer(max_kernel: int = 7, max_stride: int = 4, max_layers: int =
             plt.close(old)
         drawn.clear()
         shape = (5,) if dimensions == 1 else (3, 3)
-        drawn.append(draw_overlap(shape, [(kernel_size, stride)] * layers))
-        return drawn[-1]
+        fig = draw_overlap(shape, [(kernel_size, stride)] * layers)
+        drawn.append(fig)
+        if in_ipython:
+            # Displayed here, inside the widget's output area, and closed so that the inline
+            # backend does not show it again after the cell (or, for a moved slider, after the
+            # widget's output area has stopped capturing, where no one sees it).
+            from IPython.display import display
+
+            display(fig)
+            plt.close(fig)
+        return fig
 
     style = {"description_width": "initial"}
     controls = dict(
@@ -246,7 +255,8 @@ def overlap_explorer(max_kernel: int = 7, max_stride: int = 4, max_layers: int =
                                          description="dimensions", style=style),
     )
     # Outside IPython clearing the output area only prints terminal escape codes.
-    return widgets.interactive(show, {"auto_display": False}, clear_output=_in_ipython(),
+    in_ipython = _in_ipython()
+    return widgets.interactive(show, {"auto_display": False}, clear_output=in_ipython,
                                **controls)
 
 

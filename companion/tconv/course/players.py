@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence, Union
 
 from .._validate import as_int
 
-__all__ = ["Frames", "render_png", "save_gif", "Player", "player"]
+__all__ = ["Frames", "render_png", "save_gif", "Player", "player", "NEEDS_SCRIPT"]
 
 
 @dataclass(frozen=True)
@@ -216,6 +216,12 @@ class Player:
         return f"Player({self.count} pictures; sliders: {names})"
 
 
+#: Shown, with the controls disabled, until the player's script runs: Jupyter does not run the
+#: scripts stored in a notebook that its reader has not trusted.
+NEEDS_SCRIPT = ("The sliders come alive when this player's script runs: in Jupyter, run this "
+                "cell (Jupyter does not run the scripts stored in a notebook you have not "
+                "trusted).")
+
 _SCRIPT = """(function () {
   var frames = %(frames)s, captions = %(captions)s, values = %(values)s;
   var players = document.querySelectorAll('div.tconv-player[data-tconv-id="%(id)s"]');
@@ -227,6 +233,11 @@ _SCRIPT = """(function () {
     var caption = root.querySelector('.tconv-caption');
     var button = root.querySelector('button.tconv-play');
     var timer = null;
+    // The block is stored disabled, with a note for a Jupyter that drops this script.
+    sliders.forEach(function (s) { s.disabled = false; });
+    if (button) { button.disabled = false; }
+    var note = root.querySelector('.tconv-needs-script');
+    if (note) { note.remove(); }
     function show() {
       var n = 0;
       sliders.forEach(function (s, k) {
@@ -269,6 +280,12 @@ def player(frames: Frames, sliders: Sequence[tuple[str, Sequence[Any]]] | None =
     every ``input`` event. Nothing is loaded from the network and no kernel is needed, so it
     works in the static HTML book. Its ``data-tconv-id`` is a hash of its content: the same
     pictures give the same HTML, byte for byte.
+
+    In Jupyter, the block is stored with its controls disabled and a note,
+    :data:`NEEDS_SCRIPT`, that the script removes when it enables them: a notebook its reader
+    has not trusted shows the first picture and says to run the cell, instead of sliders that
+    do nothing. The block carries ``data-lm-suppress-shortcuts`` so that JupyterLab's
+    command-mode shortcuts leave the arrow keys to the sliders.
 
     Parameters
     ----------
@@ -340,13 +357,15 @@ def player(frames: Frames, sliders: Sequence[tuple[str, Sequence[Any]]] | None =
             f'<label for="{slider_id}" style="margin-right:0.4em">{html.escape(label)} = '
             f'<span class="tconv-value-{k}">{html.escape(values[0])}</span></label>'
             f'<input type="range" id="{slider_id}" min="0" max="{len(values) - 1}" step="1" '
-            f'value="0" style="vertical-align:middle;margin-right:1.2em">'
+            f'value="0" disabled style="vertical-align:middle;margin-right:1.2em">'
         )
     if play:
-        controls.append('<button type="button" class="tconv-play">Play</button>')
+        controls.append('<button type="button" class="tconv-play" disabled>Play</button>')
+    # data-lm-suppress-shortcuts: JupyterLab leaves the keys to the sliders (arrow keys would
+    # otherwise move between cells).
     block = (
         f'<div class="tconv-player" data-tconv-id="{player_id}" '
-        f'style="margin:0.5em 0 1em 0">\n'
+        f'data-lm-suppress-shortcuts="true" style="margin:0.5em 0 1em 0">\n'
         + (f'<p style="margin:0 0 0.3em 0"><strong>{html.escape(title)}</strong></p>\n'
            if title else "")
         + '<div class="tconv-controls" style="margin-bottom:0.3em">' + "".join(controls)
@@ -355,6 +374,7 @@ def player(frames: Frames, sliders: Sequence[tuple[str, Sequence[Any]]] | None =
         f'alt="{html.escape(frames.captions[0])}" style="max-width:100%;height:auto">\n'
         f'<p class="tconv-caption" style="margin:0.2em 0;font-size:90%">'
         f"{html.escape(frames.captions[0])}</p>\n"
+        f'<p class="tconv-needs-script" style="margin:0.2em 0;font-size:90%">{NEEDS_SCRIPT}</p>\n'
         f"<script>\n{script}\n</script>\n</div>"
     )
     return Player(block, frames.count, tuple((label, tuple(v)) for label, v in sliders))
