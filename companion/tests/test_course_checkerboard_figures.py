@@ -16,6 +16,7 @@ from tconv.course.checkerboard import (  # noqa: E402
 )
 from tconv.course.checkerboard_figures import (  # noqa: E402
     draw_overlap,
+    draw_relative,
     overlap_explorer,
     overlap_frames,
 )
@@ -113,3 +114,42 @@ def test_overlap_frames_draw_every_configuration_of_the_sliders():
 def test_bad_arguments_of_the_pictures_are_refused_with_a_message(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_draw_relative_shows_each_image_over_its_mean_on_one_scale():
+    import tconv
+
+    constant = np.ones((1, 1, 8, 8))
+    rng = np.random.default_rng(3)
+    weights = {k: rng.uniform(0.5, 1.5, (1, 1, k, k)) for k in (3, 4)}
+    images = {f"k={k}": tconv.conv_transpose2d(constant, w, stride=2, padding=1,
+                                               output_padding=int(k == 3))[0, 0]
+              for k, w in weights.items()}
+    fig = draw_relative(images, border=2, title="constant input")
+    *panels, bar = fig.axes
+    assert len(panels) == 2 and bar.get_ylabel() == "value / the panel's mean"
+    for ax, (name, image) in zip(panels, images.items()):
+        inner = image[2:-2, 2:-2]
+        np.testing.assert_allclose(ax.images[0].get_array(), inner / inner.mean())
+        assert ax.get_title() == f"{name}\nmax/min = {inner.max() / inner.min():.2f}"
+    # One scale: from the smallest to the largest relative value of all panels.
+    lows = [(im[2:-2, 2:-2] / im[2:-2, 2:-2].mean()).min() for im in images.values()]
+    highs = [(im[2:-2, 2:-2] / im[2:-2, 2:-2].mean()).max() for im in images.values()]
+    for ax in panels:
+        np.testing.assert_allclose(ax.images[0].get_clim(), (min(lows), max(highs)))
+    assert fig._suptitle.get_text() == "constant input"
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("images, border, error, message", [
+    ([np.ones((3, 3))], 0, TypeError, r"images must be a dict .* got list"),
+    ({}, 0, ValueError, r"images must hold 1 to 4 panels, got 0"),
+    ({str(n): np.ones((3, 3)) for n in range(5)}, 0, ValueError, r"got 5"),
+    ({"a": np.ones(3)}, 0, ValueError, r"images\['a'\] must be 2-D, got shape \(3,\)"),
+    ({"a": np.ones((4, 4))}, 2, ValueError, r"nothing left after removing a border of 2"),
+    ({"a": -np.ones((3, 3))}, 0, ValueError, r"images\['a'\] must be positive"),
+])
+def test_draw_relative_refuses_bad_images(images, border, error, message):
+    with pytest.raises(error, match=message):
+        draw_relative(images, border=border)
+    plt.close("all")

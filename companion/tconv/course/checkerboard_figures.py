@@ -26,7 +26,7 @@ from .checkerboard import (
 from .figures import value_grid
 from .players import Frames
 
-__all__ = ["draw_overlap", "overlap_frames", "overlap_explorer"]
+__all__ = ["draw_overlap", "draw_relative", "overlap_frames", "overlap_explorer"]
 
 
 def _stamps(input_size: int, kernel: int, stride: int, length: int) -> np.ndarray:
@@ -46,7 +46,7 @@ def _interior_mask(shape: tuple[int, ...], layers: list) -> np.ndarray:
     return mask.astype(bool)
 
 
-def draw_overlap(input_shape: IntOrSeq, layers: Sequence[Layer], *, annotate_limit: int = 24,
+def draw_overlap(input_shape: IntOrSeq, layers: Sequence[Layer], *, annotate_limit: int = 48,
                  fig: Any = None) -> Any:
     """Draw the overlap counts of stacked transposed convolutions, for 1-D or 2-D inputs.
 
@@ -61,8 +61,9 @@ def draw_overlap(input_shape: IntOrSeq, layers: Sequence[Layer], *, annotate_lim
         1 or 2 spatial sizes.
     layers : sequence of (kernel_size, stride)
         The stacked layers, first to last.
-    annotate_limit : int, default 24
-        Write the counts in the cells only when no axis has more cells than this.
+    annotate_limit : int, default 48
+        Write the counts in the cells only when no axis has more cells than this (2-D grids:
+        than 16 at most, where the numbers no longer fit).
     fig : matplotlib.figure.Figure, optional
         An empty figure to draw on, kept at its size; by default a new one, sized to fit.
 
@@ -121,7 +122,7 @@ def draw_overlap(input_shape: IntOrSeq, layers: Sequence[Layer], *, annotate_lim
                        annotate=widest <= annotate_limit,
                        highlight=_interior_mask(counts.shape, checked[: n + 1])[None, :])
             ax.set_yticks([])
-        step = 1 if widest <= annotate_limit else 5
+        step = 1 if widest <= 24 else 5  # tick labels, readable at every width
         for ax in axes:  # one column width for all, so the copies line up with the counts
             ax.set_aspect("auto")
             ax.set_xlim(-0.5, widest - 0.5)
@@ -134,13 +135,98 @@ def draw_overlap(input_shape: IntOrSeq, layers: Sequence[Layer], *, annotate_lim
         axes = fig.subplots(1, columns, squeeze=False)
         for n, counts in enumerate(results):
             ax = axes[0, n]
-            value_grid(counts, ax, role="output", annotate=max(counts.shape) <= min(annotate_limit, 12),
+            value_grid(counts, ax, role="output",
+                       annotate=max(counts.shape) <= min(annotate_limit, 16),
                        highlight=_interior_mask(counts.shape, checked[: n + 1]))
             ax.set_title(title(n, counts).replace(": ", ":\n", 1), fontsize=8)
             if max(counts.shape) > 16:
                 ax.set_xticks([])
                 ax.set_yticks([])
     fig.tight_layout()
+    return fig
+
+
+def draw_relative(images: dict[str, Any], *, border: int = 0, title: str = "") -> Any:
+    """Draw 2-D images side by side, each divided by its mean, on one colour scale.
+
+    A checkerboard's strength is how far the values stray from their mean, not their range:
+    with a colour scale per panel, a ripple of 1.4 looks as strong as one of 5. Here every
+    panel shows ``image / image.mean()`` (after removing ``border`` rows and columns at each
+    side) and all panels share one scale and one colour bar, so equal contrast means equal
+    unevenness. Each title gives the panel's max/min.
+
+    Parameters
+    ----------
+    images : dict of str to array_like
+        Panel title to 2-D array of positive numbers (at most 4 panels).
+    border : int, default 0
+        Rows and columns removed at each side first (to look away from the edges).
+    title : str
+        A title over all panels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes per image, then the colour bar's.
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not a dict.
+    ValueError
+        For no images or more than 4, an image that is not 2-D, too small for the border, or
+        not positive.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fig = draw_relative({"flat": np.ones((4, 4)),
+    ...                      "ripple": np.array([[1.0, 2.0], [2.0, 1.0]])})
+    >>> [ax.get_title() for ax in fig.axes[:2]]
+    ['flat\\nmax/min = 1.00', 'ripple\\nmax/min = 2.00']
+    >>> fig.axes[0].images[0].get_clim() == fig.axes[1].images[0].get_clim()
+    True
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    from .figures import COLORS
+
+    border = as_int(border, "border", minimum=0)
+    if not isinstance(images, dict):
+        raise TypeError(f"images must be a dict of titled 2-D arrays, got {type(images).__name__}")
+    if not 1 <= len(images) <= 4:
+        raise ValueError(f"images must hold 1 to 4 panels, got {len(images)}")
+    relative = {}
+    for name, image in images.items():
+        image = np.asarray(image, dtype=float)
+        if image.ndim != 2:
+            raise ValueError(f"images[{name!r}] must be 2-D, got shape {image.shape}")
+        if min(image.shape) <= 2 * border:
+            raise ValueError(f"images[{name!r}] of shape {image.shape} has nothing left after "
+                             f"removing a border of {border}")
+        inner = image[border:image.shape[0] - border, border:image.shape[1] - border]
+        if not (inner > 0).all():
+            raise ValueError(f"images[{name!r}] must be positive to be divided by its mean")
+        relative[name] = (inner / inner.mean(), inner.max() / inner.min())
+    low = min(r.min() for r, _ in relative.values())
+    high = max(r.max() for r, _ in relative.values())
+    width = min(9.0, 2.9 * len(relative) + 0.9)
+    fig, axes = plt.subplots(1, len(relative), figsize=(width, 3.3), layout="constrained",
+                             squeeze=False)
+    for ax, (name, (values, ratio)) in zip(axes[0], relative.items()):
+        shown = ax.imshow(values, cmap=COLORS["output"], vmin=low, vmax=high)
+        ax.set_title(f"{name}\nmax/min = {ratio:.2f}", fontsize=9)
+        ax.set_xlabel("column", fontsize=9)
+        ax.set_ylabel("row", fontsize=9)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.tick_params(labelsize=8)
+    bar = fig.colorbar(shown, ax=axes[0].tolist(), shrink=0.85)
+    bar.set_label("value / the panel's mean", fontsize=9)
+    bar.ax.tick_params(labelsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
     return fig
 
 
