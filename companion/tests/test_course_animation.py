@@ -268,6 +268,51 @@ def test_gather_pictures_show_the_output_so_far_and_the_inputs_that_reach_it():
     plt.close(fig)
 
 
+@pytest.mark.parametrize("x_shape, stride, padding, output_padding, dilation", [
+    ((2, 2), 1, 0, 0, 1),
+    ((3, 3), 2, 1, 1, 1),
+    ((2, 3), (2, 1), 0, (1, 0), 1),
+    ((2, 2), 1, 1, 0, 2),
+])
+def test_sliding_gather_slides_the_flipped_kernel_over_the_gather_input(
+        x_shape, stride, padding, output_padding, dilation):
+    x = np.arange(1, np.prod(x_shape) + 1).reshape(x_shape)
+    args = (stride, padding, output_padding, dilation)
+    frames = step_frames.sliding_gather_frames(x, K, *args)
+    expected = tconv.conv_transpose2d(x[None, None], K[None, None], stride=stride,
+                                      padding=padding, output_padding=output_padding,
+                                      dilation=dilation)[0, 0]
+    canvas = single_channel.gather_input(x, K, *args)
+    d = pair(dilation)
+    assert frames.count == expected.size
+    # Each caption ends with the output value of its element, in C order.
+    for caption, value in zip(frames.captions, expected.ravel()):
+        assert caption.endswith(f"= {value:g}") or (value == 0 and caption.endswith(": 0"))
+    for m in (0, frames.count // 2, frames.count - 1):
+        u, v = np.unravel_index(m, expected.shape)
+        fig = frames.figure(m)
+        ax_in, ax_k, ax_y = fig.axes
+        assert cell_texts(ax_in) == {idx: format(float(c), "g")
+                                     for idx, c in np.ndenumerate(canvas)}
+        flipped = K[::-1, ::-1]
+        assert cell_texts(ax_k) == {idx: format(c, "g") for idx, c in np.ndenumerate(flipped)}
+        # The window: one thick frame of the dilated kernel's extent at (u, v).
+        (window,) = [p for p in ax_in.patches if p.get_width() > 1]
+        assert window.get_xy() == (v - 0.5, u - 0.5)
+        assert (window.get_height(), window.get_width()) == (d[0] * 2 + 1, d[1] * 2 + 1)
+        taps = sorted(t.get_text() for t in ax_in.texts if t.get_text().startswith("×"))
+        assert taps == sorted(f"×{c:g}" for c in K.ravel())
+        assert highlighted(ax_y) == {(u, v)}
+        assert cell_texts(ax_y) == {idx: format(float(expected[idx]), "g")
+                                    for idx in np.ndindex(*expected.shape) if idx <= (u, v)}
+        plt.close(fig)
+
+
+def test_sliding_gather_refuses_what_tconv_refuses():
+    with pytest.raises(ValueError, match=r"output_padding must be smaller"):
+        step_frames.sliding_gather_frames([[1, 2]], K, stride=1, output_padding=1)
+
+
 def test_frames_figure_refuses_an_index_out_of_range():
     frames = step_frames.scatter_frames([[1]], [[2]])
     with pytest.raises(ValueError, match=r"i must be < 1"):

@@ -110,3 +110,31 @@ def test_small_integer_types_do_not_wrap_around():
     np.testing.assert_array_equal(t, [[400, 800, 400], [800, 1600, 800], [400, 800, 400]])
     z = single_channel.conv_transpose2d_by_zero_insertion((image // 2).astype(np.int8), kernel.astype(np.int8))
     np.testing.assert_array_equal(z, [[200, 400, 200], [400, 800, 400], [200, 400, 200]])
+
+
+@settings(deadline=None, max_examples=100)
+@given(single_cases())
+def test_gather_input_is_what_the_flipped_kernel_slides_over(case):
+    image, kernel, kw = case
+    spread = single_channel.gather_input(image, kernel, **kw)
+    out = tconv.conv_transpose2d(image[None, None], kernel[None, None], **kw)[0, 0]
+    dilation = kw["dilation"]
+    reach = tuple(d * (k - 1) for d, k in zip(dilation, kernel.shape))
+    assert spread.shape == tuple(o + r for o, r in zip(out.shape, reach))
+    by_window = single_channel.conv2d_single(spread, kernel[::-1, ::-1], dilation=dilation)
+    np.testing.assert_array_equal(by_window, out)
+    # Every input element that is not cropped appears once, the rest is zeros.
+    ids = np.arange(1, image.size + 1).reshape(image.shape)
+    landed = single_channel.gather_input(ids, kernel, **kw)
+    kept = landed[landed > 0]
+    assert len(set(kept.tolist())) == kept.size
+
+
+def test_gather_input_spreads_and_pads_the_worked_example():
+    x = np.array([[1, 2], [3, 4]])
+    spread = single_channel.gather_input(x, np.ones((3, 3)), stride=2)
+    expected = np.zeros((7, 7), dtype=int)
+    expected[2:5:2, 2:5:2] = x  # k - 1 = 2 zeros around, one zero between
+    np.testing.assert_array_equal(spread, expected)
+    with pytest.raises(ValueError, match=r"output_padding must be smaller"):
+        single_channel.gather_input(x, np.ones((3, 3)), stride=2, output_padding=2)

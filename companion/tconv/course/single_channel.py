@@ -28,6 +28,7 @@ __all__ = [
     "conv2d_single",
     "conv_transpose2d_single",
     "insert_zeros",
+    "gather_input",
     "conv_transpose2d_by_zero_insertion",
     "image_and_kernel",
 ]
@@ -230,6 +231,52 @@ def conv_transpose2d_by_zero_insertion(image: Any, kernel: Any, stride: IntOrPai
     True
     """
     image, kernel = image_and_kernel(image, kernel)
+    spread = gather_input(image, kernel, stride, padding, output_padding, dilation)
+    geometry = ConvGeometry.for_conv_transpose((1, 1) + kernel.shape, (1,) + image.shape, stride,
+                                               padding, output_padding, dilation)
+    return conv2d_single(spread, kernel[::-1, ::-1], stride=1, padding=0,
+                         dilation=geometry.dilation)
+
+
+def gather_input(image: Any, kernel: Any, stride: IntOrPair = 1, padding: IntOrPair = 0,
+                 output_padding: IntOrPair = 0, dilation: IntOrPair = 1) -> np.ndarray:
+    """The input of the gather view's convolution: zeros inserted, then padded (or cropped).
+
+    ``stride - 1`` zeros go between neighbouring inputs; each side then gets
+    ``dilation * (k - 1) - padding`` zeros, the end ``output_padding`` more (a negative amount
+    crops). A stride-1 convolution of this array with the flipped kernel, at the same dilation,
+    is the transposed convolution (:func:`conv_transpose2d_by_zero_insertion`).
+
+    Parameters
+    ----------
+    image, kernel : array_like
+        2-D arrays of real numbers (only the kernel's shape is used).
+    stride, padding, output_padding, dilation : int or pair of int
+        As :func:`tconv.conv_transpose2d`.
+
+    Returns
+    -------
+    numpy.ndarray
+        2-D, of the image's dtype; its size along each axis is the output's plus
+        ``dilation * (k - 1)``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`tconv.conv_transpose2d`, naming ``image`` and ``kernel``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gather_input(np.array([[1, 2], [3, 4]]), np.ones((3, 3)), stride=2,
+    ...              padding=1)
+    array([[0, 0, 0, 0, 0],
+           [0, 1, 0, 2, 0],
+           [0, 0, 0, 0, 0],
+           [0, 3, 0, 4, 0],
+           [0, 0, 0, 0, 0]])
+    """
+    image, kernel = image_and_kernel(image, kernel)
     geometry = ConvGeometry.for_conv_transpose((1, 1) + kernel.shape, (1,) + image.shape, stride,
                                                padding, output_padding, dilation)
     spread = insert_zeros(image, geometry.stride)
@@ -239,8 +286,7 @@ def conv_transpose2d_by_zero_insertion(image: Any, kernel: Any, stride: IntOrPai
         before = reach - geometry.padding[axis]
         after = reach - geometry.padding_end[axis]
         spread = _pad_or_crop(spread, axis, before, after)
-    return conv2d_single(spread, kernel[::-1, ::-1], stride=1, padding=0,
-                         dilation=geometry.dilation)
+    return spread
 
 
 def _check_size(shape: tuple[int, ...], dtype: np.dtype, what: str) -> None:

@@ -2,8 +2,10 @@
 
 :func:`scatter_frames` draws, for each input element, the input, the kernel, the stamp it adds
 and the output so far; :func:`gather_frames` draws, for each output element, the inputs and
-taps it sums. Give either to :func:`tconv.course.players.player` for the book or
-:func:`~tconv.course.players.save_gif` for a GIF.
+taps it sums; :func:`sliding_gather_frames` draws the same sums as the gather view computes
+them, the flipped kernel sliding over the zero-inserted, padded input. Give any of them to
+:func:`tconv.course.players.player` for the book or :func:`~tconv.course.players.save_gif`
+for a GIF.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import numpy as np
 
 from .figures import shade_crop, value_grid
 from .players import Frames
+from .single_channel import gather_input
 from .steps import gather_steps, image_and_kernel, scatter_steps, single_geometry
 
-__all__ = ["scatter_frames", "gather_frames"]
+__all__ = ["scatter_frames", "gather_frames", "sliding_gather_frames"]
 
 IntOrPair = Union[int, Sequence[int]]
 
@@ -167,3 +170,96 @@ def gather_frames(x: Any, kernel: Any, stride: IntOrPair = 1, padding: IntOrPair
         fig.suptitle(captions[m], fontsize=10)
 
     return Frames(draw, len(steps), _row_figsize(shapes), captions)
+
+
+def sliding_gather_frames(x: Any, kernel: Any, stride: IntOrPair = 1, padding: IntOrPair = 0,
+                          output_padding: IntOrPair = 0, dilation: IntOrPair = 1) -> Frames:
+    """Pictures of the gather view: the flipped kernel slides over the zero-inserted input.
+
+    The input of the gather's convolution is :func:`~tconv.course.single_channel.gather_input`:
+    ``x`` with ``stride - 1`` zeros between its elements, padded (or cropped) so that a
+    stride-1 convolution gives the output. Picture ``m`` puts the window of the flipped
+    (and dilated) kernel on output element ``m``'s place in that array, writes each tap's
+    value in the corner of the cell it multiplies, outlines the input elements (the other
+    cells are inserted or padded zeros), and shows the output so far. Each picture's sum is
+    checked against :func:`~tconv.course.steps.gather_steps` (row ``m`` of ``C_K^T`` times
+    ``x``), so the pictures show, frame for frame, the numbers the scatter adds up.
+
+    Parameters
+    ----------
+    x, kernel, stride, padding, output_padding, dilation
+        As :func:`~tconv.course.steps.gather_steps`.
+
+    Returns
+    -------
+    tconv.course.players.Frames
+        One picture per output element, in C order.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`~tconv.course.steps.gather_steps`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> frames = sliding_gather_frames(
+    ...     [[1, 2], [3, 4]], np.arange(1, 10).reshape(3, 3), stride=2
+    ... )
+    >>> frames.count                     # the 5x5 output
+    25
+    >>> frames.captions[6]
+    'y[1, 1]: window of 9 cells, 1 input in it: 5·1 = 5'
+    """
+    steps = gather_steps(x, kernel, stride, padding, output_padding, dilation)
+    x, kernel = image_and_kernel(x, kernel)
+    geometry = single_geometry(x, kernel, stride, padding, output_padding, dilation)
+    canvas = gather_input(x.astype(np.float64), kernel, stride, padding, output_padding, dilation)
+    # Where the inputs landed: the same array built from input numbers 1, 2, ...
+    ids = np.arange(1, x.size + 1, dtype=np.int64).reshape(x.shape)
+    landed = gather_input(ids, kernel, stride, padding, output_padding, dilation)
+    flipped = kernel[::-1, ::-1].astype(np.float64)
+    (dh, dw), (kh, kw) = geometry.dilation, kernel.shape
+    out_shape = steps[-1].output.shape
+    top = float(np.abs(steps[-1].output).max()) or 1.0
+    captions = []
+    for step in steps:
+        u, v = step.index
+        window = canvas[u:u + dh * (kh - 1) + 1:dh, v:v + dw * (kw - 1) + 1:dw]
+        inside = landed[u:u + dh * (kh - 1) + 1:dh, v:v + dw * (kw - 1) + 1:dw] > 0
+        total = float((window * flipped).sum())
+        if not np.isclose(total, step.value, rtol=1e-12, atol=1e-12):
+            raise RuntimeError("the sliding window's sum differs from the gather step: this is "
+                               "a bug in tconv.course.step_frames")
+        terms = " + ".join(f"{_fmt(k)}·{_fmt(v)}" for k, v in
+                           zip(flipped[inside], window[inside]))
+        count = int(inside.sum())
+        captions.append(f"y[{u}, {v}]: window of {kh * kw} cells, {count} input"
+                        f"{'' if count == 1 else 's'} in it: "
+                        + (f"{terms} = {_fmt(total)}" if count else "0"))
+    shapes = [canvas.shape, kernel.shape, out_shape]
+
+    def draw(fig: Any, m: int) -> None:
+        from matplotlib.patches import Rectangle
+
+        u, v = steps[m].index
+        ax_in, ax_k, ax_y = _grid_axes(fig, shapes)
+        value_grid(canvas, ax_in, role="input", highlight=landed > 0,
+                   title="zero-inserted, padded input")
+        ax_in.add_patch(Rectangle((v - 0.5, u - 0.5), dw * (kw - 1) + 1, dh * (kh - 1) + 1,
+                                  fill=False, edgecolor="#b34700", linewidth=2.6))
+        for (a, b), tap in np.ndenumerate(flipped):
+            ax_in.text(v + b * dw + 0.45, u + a * dh - 0.45, f"×{_fmt(tap)}", ha="right",
+                       va="top", fontsize=6.5, color="#b34700")
+        value_grid(flipped, ax_k, role="kernel", title="flipped kernel")
+        current = np.zeros(out_shape, dtype=bool)
+        current[u, v] = True
+        value_grid(steps[m].output, ax_y, role="output", vmax=top, highlight=current,
+                   title="output y so far")
+        for text in ax_y.texts:
+            col, row = (round(p) for p in text.get_position())
+            if (row, col) > (u, v):
+                text.set_text("")
+        fig.suptitle(captions[m], fontsize=10)
+
+    return Frames(draw, len(steps), _row_figsize(shapes), tuple(captions))
