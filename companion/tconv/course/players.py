@@ -216,8 +216,8 @@ class Player:
         return f"Player({self.count} pictures; sliders: {names})"
 
 
-#: Shown, with the controls disabled, until the player's script runs: Jupyter does not run the
-#: scripts stored in a notebook that its reader has not trusted.
+#: The note a player shows, with its controls disabled, until its script runs. (Jupyter does
+#: not run the scripts stored in a notebook that its reader has not trusted.)
 NEEDS_SCRIPT = ("The sliders come alive when this player's script runs: in Jupyter, run this "
                 "cell (Jupyter does not run the scripts stored in a notebook you have not "
                 "trusted).")
