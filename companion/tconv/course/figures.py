@@ -309,8 +309,9 @@ def padding_windows(x: Any, kernel: Any, cases: Any, *, stride: int = 1) -> Any:
     that many rows and columns at each side, and ``output_padding`` gives back as many at the
     end (bottom and right), zeros where no stamp reached. One panel per case shows the full
     output, extended with zeros where the window reaches past it, the cropped cells hatched
-    and the kept window framed. Everything is computed by :mod:`tconv.course.steps`, which
-    checks the window against :func:`tconv.conv_transpose2d`.
+    and the kept window framed. The full output is the matrix of the uncropped operator
+    (:func:`tconv.course.steps.full_operator`) times ``x``; the tests check each window
+    against :func:`tconv.conv_transpose2d`.
 
     Parameters
     ----------
@@ -351,7 +352,7 @@ def padding_windows(x: Any, kernel: Any, cases: Any, *, stride: int = 1) -> Any:
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
-    from .steps import scatter_steps
+    from .steps import canvas_shape, full_operator, image_and_kernel, single_geometry
 
     cases = list(cases)
     if not 1 <= len(cases) <= 4:
@@ -360,22 +361,27 @@ def padding_windows(x: Any, kernel: Any, cases: Any, *, stride: int = 1) -> Any:
     for case in cases:
         if not isinstance(case, (tuple, list)) or len(case) != 2:
             raise ValueError(f"each case must be a (padding, output_padding) pair, got {case!r}")
-    finals = [scatter_steps(x, kernel, stride, padding, output_padding)[-1]
-              for padding, output_padding in cases]
-    top = max(float(np.abs(step.canvas).max()) for step in finals) or 1.0
-    widths = [step.canvas.shape[1] for step in finals]
+    x, kernel = image_and_kernel(x, kernel)
+    canvases = []  # (full output, extended with zeros where the window reaches past it; crop)
+    for padding, output_padding in cases:
+        geometry = single_geometry(x, kernel, stride, padding, output_padding)
+        matrix, _, crop = full_operator(geometry, kernel)
+        canvases.append(((matrix @ x.ravel()).reshape(canvas_shape(geometry)), crop))
+    top = max(float(np.abs(canvas).max()) for canvas, _ in canvases) or 1.0
+    widths = [canvas.shape[1] for canvas, _ in canvases]
     cell = min(0.42, (9.0 - 0.9 * len(cases)) / sum(widths))  # inches per cell, 9 in at most
-    height = cell * max(step.canvas.shape[0] for step in finals) + 1.2
+    height = cell * max(canvas.shape[0] for canvas, _ in canvases) + 1.2
     fig, axes = plt.subplots(1, len(cases), figsize=(cell * sum(widths) + 0.9 * len(cases),
                                                       height),
                              width_ratios=widths, layout="constrained", squeeze=False)
-    for (padding, output_padding), step, ax in zip(cases, finals, axes[0]):
-        value_grid(step.canvas, ax, role="output", vmax=top,
+    for (padding, output_padding), (canvas, crop), ax in zip(cases, canvases, axes[0]):
+        rows, cols = canvas[crop].shape
+        value_grid(canvas, ax, role="output", vmax=top,
                    title=(f"padding={padding},\noutput_padding={output_padding}\n"
-                          f"output {step.output.shape[0]}×{step.output.shape[1]}"))
-        shade_crop(ax, step.canvas.shape, step.crop)
-        if step.output.shape == step.canvas.shape:  # nothing cropped: frame it all the same
-            ax.add_patch(Rectangle((-0.5, -0.5), step.canvas.shape[1], step.canvas.shape[0],
+                          f"output {rows}×{cols}"))
+        shade_crop(ax, canvas.shape, crop)
+        if (rows, cols) == canvas.shape:  # nothing cropped: frame it all the same
+            ax.add_patch(Rectangle((-0.5, -0.5), canvas.shape[1], canvas.shape[0],
                                    fill=False, edgecolor="black", linewidth=1.6,
                                    linestyle="--"))
         ax.set_anchor("N")
