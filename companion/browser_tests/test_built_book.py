@@ -117,3 +117,59 @@ def test_a_chapter_calls_pytorch_next_to_tconv():
     assert found, (f"no chapter among {len(pages)} built pages has code that calls both "
                    "PyTorch's transposed convolution (F.conv_transpose2d or "
                    "nn.ConvTranspose2d) and tconv.conv_transpose2d")
+
+
+# A citation in the text, parenthetical, "[Dumoulin and Visin, 2016]", or textual, "Zeiler et
+# al. [2010]": a span holding links into the bibliography. An entry of the bibliography, whose
+# label should read as the parenthetical citation does.
+CITATION = re.compile(r'<span class="bibtex-citation"[^>]*>(.*?)</span>', re.S)
+CITATION_TARGET = re.compile(r'href="bibliography\.html#([\w-]+)"')
+ENTRY_LABEL = re.compile(r'<div class="citation" id="([\w-]+)"[^>]*>\s*<span class="label">'
+                         r'<span class="fn-bracket">\[</span>([^<]+)<span')
+
+
+def citation_labels(pages_html: dict[str, str], bibliography_html: str) -> list[str]:
+    """Problems: citations whose words differ from the label of the entry they link to."""
+    labels = dict(ENTRY_LABEL.findall(bibliography_html))
+    problems = []
+    for page, html in pages_html.items():
+        for inner in CITATION.findall(html):
+            targets = CITATION_TARGET.findall(inner)
+            words = " ".join(re.sub(r"<[^>]+>", "", inner).split())
+            # "Zeiler et al. [2010]" reads as "[Zeiler et al., 2010]".
+            textual = re.fullmatch(r"(.+?) \[(.+)\]", words)
+            read = f"{textual[1]}, {textual[2]}" if textual else words.strip("[]")
+            expected = ", ".join(labels.get(t, "?") for t in targets)
+            if not targets or read != expected:
+                problems.append(f"{page}: the citation {words!r} links to entries labelled "
+                                f"{expected!r}")
+    return problems
+
+
+def test_citation_check_sees_a_numbered_entry():
+    bib = ('<div class="citation" id="id2" role="doc-biblioentry"><span class="label">'
+           '<span class="fn-bracket">[</span>1<span class="fn-bracket">]</span></span>')
+    page = ('<span class="bibtex-citation" id="id1">[<a class="reference internal" '
+            'href="bibliography.html#id2" title="...">Gray, 2006</a>]</span>')
+    textual = ('<span class="bibtex-citation" id="id3">Gray [<a class="reference internal" '
+               'href="bibliography.html#id2">2006</a>]</span>')
+    assert citation_labels({"p.html": page}, bib) == [
+        "p.html: the citation '[Gray, 2006]' links to entries labelled '1'"]
+    good = bib.replace(">1<", ">Gray, 2006<")
+    assert citation_labels({"p.html": page, "q.html": textual}, good) == []
+    assert citation_labels({"q.html": textual.replace(">2006<", ">2007<")}, good) == [
+        "q.html: the citation 'Gray [2007]' links to entries labelled 'Gray, 2006'"]
+
+
+def test_every_citation_reads_like_the_label_of_its_entry():
+    """A reader who sees [Dumoulin and Visin, 2016] finds an entry labelled so, not "[1]"."""
+    bibliography = HTML_DIR / "book" / "bibliography.html"
+    if not bibliography.is_file():
+        pytest.fail(f"{HTML_DIR} has no book/bibliography.html")
+    pages = {page: (HTML_DIR / page).read_text(encoding="utf-8")
+             for page in toc_listed_pages() if (HTML_DIR / page).is_file()}
+    bib_html = bibliography.read_text(encoding="utf-8")
+    assert ENTRY_LABEL.findall(bib_html), "the bibliography page lists no entries"
+    assert any(CITATION.search(html) for html in pages.values()), "no page cites a work"
+    problems = citation_labels(pages, bib_html)
+    assert not problems, "\n".join(problems)
