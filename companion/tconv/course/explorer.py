@@ -141,11 +141,11 @@ def draw_configuration(stride: int = 1, padding: int | tuple[int, int] = 0, kern
     value_grid(kernel, fig.add_subplot(grid[0, 1]), role="kernel",
                title=f"kernel K ({k}×{k})", annotate=k <= 8)
     value_grid(y, fig.add_subplot(grid[1, 0]), role="output", title=f"output y ({o}×{o})",
-               annotate=o <= 7)
+               annotate=o <= 9)
     ax_c = fig.add_subplot(grid[1, 1])
     cropped = any(geometry.padding) or any(geometry.padding_end)
     value_grid(counts, ax_c, role="output", annotate=small,
-               title="overlap counts\n(full output" + (", shaded: cropped)" if cropped else ")"))
+               title="overlap counts" + ("\n(shaded: cropped)" if cropped else ""))
     shade_crop(ax_c, full_shape, crop)
     ax_m = fig.add_subplot(grid[:, 2])
     matrix_heatmap(matrix, ax_m, title=f"$C^T$ ({matrix.shape[0]}×{matrix.shape[1]})",

@@ -94,7 +94,7 @@ def matrix_heatmap(
                 ax.text(col, row, text, ha="center", va="center", fontsize=8)
     ax.set_xticks(range(matrix.shape[1]))
     ax.set_yticks(range(matrix.shape[0]))
-    ax.tick_params(labelsize=7)
+    ax.tick_params(labelsize=8)
     ax.set_xlabel(col_label)
     ax.set_ylabel(row_label)
     if blocks is not None:
@@ -192,7 +192,7 @@ def value_grid(
                                    edgecolor="0.1", linewidth=2.2))
     ax.set_xticks(range(cols))
     ax.set_yticks(range(rows))
-    ax.tick_params(labelsize=7, length=0)
+    ax.tick_params(labelsize=8, length=0)
     ax.set_xlim(-0.5, cols - 0.5)
     ax.set_ylim(rows - 0.5, -0.5)
     if title:
