@@ -54,8 +54,9 @@ def weight_gradient_figure(x: Any, residual: Any, kernel_size: int, shown: Any, 
     Examples
     --------
     >>> import numpy as np
+    >>> x = np.arange(16.0).reshape(4, 4)
     >>> fig = weight_gradient_figure(
-    ...     np.arange(16.0).reshape(4, 4), np.ones((2, 2)), 2, [(0, 0)], stride=2
+    ...     x, np.ones((2, 2)), 2, [(0, 0)], stride=2
     ... )
     >>> [ax.get_title().splitlines()[0] for ax in fig.axes]
     ['residual r', 'tap (0, 0): cells (2i+0, 2j+0)', 'weight gradient']
