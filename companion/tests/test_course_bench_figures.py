@@ -47,7 +47,7 @@ def close_figures():
 
 def test_speedup_bars_are_the_stored_ratios():
     report = _report()
-    ax = bench_figures.speedup_chart(report, targets={"1ch-64": 5})
+    ax = bench_figures.speedup_chart(report)
     widths = sorted(round(p.get_width(), 6) for p in ax.patches
                     if not np.isnan(p.get_width()))  # missing contenders draw no bar
     expected = sorted(round(v, 6) for r in report["workloads"] for v in r["speedup"].values())

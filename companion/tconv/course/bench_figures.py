@@ -96,12 +96,10 @@ def _axes(ax: Any, size: tuple[float, float]):
     return ax
 
 
-def speedup_chart(report: dict, ax: Any = None, targets: dict | None = None,
-                  title: str | None = None):
+def speedup_chart(report: dict, ax: Any = None, title: str | None = None):
     """Horizontal bars: how many times faster tconv is than each contender, per workload.
 
-    A log scale centred on 1 (equal speed); bars right of it are wins. ``targets`` maps a
-    workload name to a speed-up to mark (e.g. 5x for the single-channel images). ``title``
+    A log scale centred on 1 (equal speed); bars right of it are wins. ``title``
     replaces the default one. Returns the axes.
     """
     workloads = report["workloads"]
@@ -119,10 +117,6 @@ def speedup_chart(report: dict, ax: Any = None, targets: dict | None = None,
                 ax.annotate(f"{value:.1f}x", (value, bar.get_y() + bar.get_height() / 2),
                             xytext=(3, 0), textcoords="offset points", va="center", fontsize=8,
                             zorder=3, bbox=dict(facecolor="white", edgecolor="none", pad=0.5))
-    for i, r in zip(positions, workloads):
-        goal = (targets or {}).get(r["name"])
-        if goal:
-            ax.plot([goal, goal], [i - 0.45, i + 0.45], color="black", lw=1.5, ls=":", zorder=2)
     ax.axvline(1.0, color="black", lw=1)
     ax.set_xscale("log")
     from matplotlib.ticker import FuncFormatter
