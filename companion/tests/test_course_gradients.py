@@ -118,7 +118,7 @@ def test_figure_frames_each_shown_taps_cells_and_writes_its_residuals():
 
 def test_figure_refuses_taps_outside_the_kernel_and_too_many_panels():
     x, r = np.ones((5, 5)), np.ones((3, 3))
-    with pytest.raises(ValueError, match=r"0 <= a, b < kernel_size = 3, got \(3, 0\)"):
+    with pytest.raises(ValueError, match=r"0 <= m, n < kernel_size = 3, got \(3, 0\)"):
         weight_gradient_figure(x, r, 3, [(3, 0)], stride=2, padding=1)
     with pytest.raises(ValueError, match="1 to 3 taps"):
         weight_gradient_figure(x, r, 3, [], stride=2, padding=1)

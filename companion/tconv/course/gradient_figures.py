@@ -27,7 +27,7 @@ def weight_gradient_figure(x: Any, residual: Any, kernel_size: int, shown: Any, 
     """Draw how chosen taps of the weight gradient add up residual times input.
 
     Panels, left to right: the residual ``r`` (the gradient with respect to the output); for
-    each tap ``(a, b)`` in ``shown``, the padded input with the cells that tap multiplied
+    each tap ``(m, n)`` in ``shown``, the padded input with the cells that tap multiplied
     framed and the residual value that multiplies each written in its corner (the residual,
     dilated by the stride, shifted by the tap; padded cells hatched); and the weight gradient,
     with the shown taps framed.
@@ -42,8 +42,8 @@ def weight_gradient_figure(x: Any, residual: Any, kernel_size: int, shown: Any, 
     Returns
     -------
     matplotlib.figure.Figure
-        Its panels' titles start ``"residual r"``, ``"tap (a, b): cells (si+a, sj+b)"``
-        (then ``"∂L/∂w[a,b] = Σ r·x = value"``) and ``"weight gradient"``.
+        Its panels' titles start ``"residual r"``, ``"tap (m, n): cells (si+m, sj+n)"``
+        (then ``"∂L/∂w[m,n] = Σ r·x = value"``) and ``"weight gradient"``.
 
     Raises
     ------
@@ -69,7 +69,7 @@ def weight_gradient_figure(x: Any, residual: Any, kernel_size: int, shown: Any, 
         raise ValueError(f"shown must hold 1 to 3 taps (one panel each), got {len(shown)}")
     for tap in shown:
         if len(tap) != 2 or not all(0 <= t < kernel_size for t in tap):
-            raise ValueError(f"each tap in shown must be (a, b) with 0 <= a, b < kernel_size "
+            raise ValueError(f"each tap in shown must be (m, n) with 0 <= m, n < kernel_size "
                              f"= {kernel_size}, got {tap!r}")
     padded, taps = weight_gradient_taps(x, residual, kernel_size, stride=stride,
                                         padding=padding)
@@ -86,18 +86,19 @@ def weight_gradient_figure(x: Any, residual: Any, kernel_size: int, shown: Any, 
     inside[padding:padding + np.shape(x)[0], padding:padding + np.shape(x)[1]] = True
     for ax, tap in zip(axes[1:], shown):
         record = by_tap[tap]
-        (a, b), s = tap, stride
+        (m, n), s = tap, stride
         value_grid(padded, ax, role="input",
-                   title=(f"tap ({a}, {b}): cells ({s}i+{a}, {s}j+{b})\n"
-                          f"∂L/∂w[{a},{b}] = Σ r·x = {_fmt(record.value)}"))
+                   title=(f"tap ({m}, {n}): cells ({s}i+{m}, {s}j+{n})\n"
+                          f"∂L/∂w[{m},{n}] = Σ r·x = {_fmt(record.value)}"))
         for row, col in zip(*np.nonzero(~inside)):
             ax.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, facecolor="0.45", alpha=0.2,
                                    hatch="///", edgecolor="0.6", linewidth=0))
         for (row, col), r in zip(record.cells, record.residuals):
             ax.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False, edgecolor="0.1",
                                    linewidth=2.2))
-            ax.text(col + 0.45, row - 0.45, f"×{_fmt(r)}", ha="right", va="top",
-                    fontsize=7, color=_RESIDUAL_TEXT, fontweight="bold")
+            ax.text(col + 0.47, row - 0.47, f"×{_fmt(r)}", ha="right", va="top",
+                    fontsize=8, color=_RESIDUAL_TEXT, fontweight="bold",
+                    bbox=dict(facecolor="white", edgecolor="none", alpha=0.85, pad=0.6))
     mark = np.zeros(gradient.shape, dtype=bool)
     for tap in shown:
         mark[tap] = True

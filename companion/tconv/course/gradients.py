@@ -1,10 +1,10 @@
 """Gradients in numbers: finite differences, and the weight gradient one tap at a time.
 
-The weight gradient of a convolution, for tap ``(a, b)`` of a single-channel kernel, is
+The weight gradient of a convolution, for tap ``(m, n)`` of a single-channel kernel, is
 
 .. math::
 
-    \\frac{\\partial L}{\\partial w[a, b]} = \\sum_{i, j} r[i, j] \\; x_p[s i + a, \\, s j + b]
+    \\frac{\\partial L}{\\partial w[m, n]} = \\sum_{i, j} r[i, j] \\; x_p[s i + m, \\, s j + n]
 
 where ``r`` is the gradient with respect to the output and ``x_p`` the padded input: the
 residual laid over the padded input with its elements ``s`` apart (dilated by the stride),
@@ -86,14 +86,14 @@ class WeightTap:
     Attributes
     ----------
     tap : tuple of int
-        ``(a, b)``, the kernel entry.
+        ``(m, n)``, the kernel entry.
     cells : tuple of (int, int)
         The cells of the padded input that the tap multiplied, one per output element in C
-        order: ``(s i + a, s j + b)``.
+        order: ``(s i + m, s j + n)``.
     residuals, inputs : tuple of float
         For each cell, the residual ``r[i, j]`` and the padded input's value there.
     value : float
-        ``sum(residuals * inputs)``, the gradient of the loss with respect to ``w[a, b]``.
+        ``sum(residuals * inputs)``, the gradient of the loss with respect to ``w[m, n]``.
     """
 
     tap: tuple[int, int]
@@ -108,8 +108,8 @@ def weight_gradient_taps(x: Any, residual: Any, kernel_size: int, *, stride: int
     """A single-channel convolution's weight gradient, listed tap by tap.
 
     For the convolution ``y = conv2d(x, w, stride, padding)`` with a ``kernel_size`` square
-    kernel and the gradient ``residual`` with respect to ``y``, every tap ``(a, b)`` sums the
-    residual times the padded input at ``(stride i + a, stride j + b)``. The sums are checked
+    kernel and the gradient ``residual`` with respect to ``y``, every tap ``(m, n)`` sums the
+    residual times the padded input at ``(stride i + m, stride j + n)``. The sums are checked
     against :func:`tconv.grad.conv2d_weight`.
 
     Parameters
@@ -162,11 +162,11 @@ def weight_gradient_taps(x: Any, residual: Any, kernel_size: int, *, stride: int
     padded = np.pad(x.astype(np.float64), padding)
     rows, cols = residual.shape
     taps = []
-    for a, b in np.ndindex(kernel_size, kernel_size):
-        cells = tuple((stride * i + a, stride * j + b) for i in range(rows) for j in range(cols))
+    for m, n in np.ndindex(kernel_size, kernel_size):
+        cells = tuple((stride * i + m, stride * j + n) for i in range(rows) for j in range(cols))
         inputs = tuple(float(padded[c]) for c in cells)
         residuals = tuple(float(v) for v in residual.ravel())
-        taps.append(WeightTap((a, b), cells, residuals, inputs,
+        taps.append(WeightTap((m, n), cells, residuals, inputs,
                               float(np.dot(residuals, inputs))))
     fast = tconv.grad.conv2d_weight(x[None, None].astype(np.float64),
                                     (1, 1, kernel_size, kernel_size),
